@@ -1,0 +1,107 @@
+import { benchConfig, BROWSER_UA } from '../lib/config';
+import { runLoad, type LoadResult } from '../lib/load';
+import type { Child } from '../lib/procs';
+import { median, printTable, printVerdict, round } from '../lib/stats';
+
+export interface RedirectFigures {
+  bareRps: number;
+  tularRps: number;
+  throughputRatio: number;
+  bareP99Ms: number;
+  tularP99Ms: number;
+  p99Ratio: number;
+  tularP50Ms: number;
+  bareP50Ms: number;
+  /** Every 302 Tular answered in the measured rounds (the lost-clicks check counts these). */
+  tularRedirects: number;
+  tularNon302: number;
+  /** When the measured rounds began: their clicks are the ones stamped at or after it. */
+  measuredSince: Date;
+  /** Requests dropped in flight by capped rounds: the server may have served (and recorded) up to this many more. */
+  inFlightUncounted: number;
+  throughputMet: boolean;
+  latencyMet: boolean;
+}
+
+const summarize = (runs: LoadResult[]): { rps: number; p50: number; p99: number } => ({
+  rps: median(runs.map((r) => r.rps)),
+  p50: median(runs.map((r) => r.p50)),
+  p99: median(runs.map((r) => r.p99)),
+});
+
+/**
+ * `GET /r/:code` on the full server vs the bare Map server: same generator, connections and
+ * duration, bare rounds first (see below).
+ */
+export async function benchRedirect(tular: Child, bare: Child, codes: string[]): Promise<RedirectFigures> {
+  const paths = codes.map((c) => `/r/${c}`);
+  const common = { connections: benchConfig.connections, headers: { 'User-Agent': BROWSER_UA, Accept: 'text/html' }, paths };
+  let tularRedirects = 0;
+  let tularNon302 = 0;
+  let measuredSince = new Date();
+  let cappedRounds = 0;
+  const onTular = (r: LoadResult): LoadResult => {
+    tularRedirects += r.redirects;
+    if (r.capped) cappedRounds += 1;
+    tularNon302 += r.total - r.redirects;
+    return r;
+  };
+
+  // Bare side first, then Tular: Tular's click flushing keeps running on its core after its own
+  // rounds, which would slow a bare round that followed it. Each side: prime every code once, warm
+  // up (the warm-up rate sizes the measured rounds, see LoadOptions.amount), then the rounds.
+  const warm = Math.max(benchConfig.warmup, 1);
+  const amount = (rps: number): number => Math.max(500, Math.round(rps * benchConfig.duration));
+  // Capped at 3× the round length: a server far slower than its warm-up must not stall the run.
+  const maxSeconds = benchConfig.duration * 3;
+  const measure = async (url: string, onRun: (r: LoadResult) => LoadResult): Promise<LoadResult[]> => {
+    const primed = await runLoad({ ...common, url, duration: warm, amount: codes.length, maxSeconds: 30 });
+    process.stderr.write(`[bench] ${url}: primed ${primed.total} of ${codes.length} codes at ${Math.round(primed.rps)} req/s\n`);
+    const warmRun = await runLoad({ ...common, url, duration: warm });
+    // The warm-up's last requests (dropped in flight by the generator) must be served before the window opens.
+    await new Promise((r) => setTimeout(r, 2000));
+    if (url === tular.url) measuredSince = new Date();
+    const runs: LoadResult[] = [];
+    for (let r = 0; r < benchConfig.rounds; r += 1) {
+      process.stderr.write(`[bench] ${url}: round ${r + 1}/${benchConfig.rounds}\n`);
+      runs.push(onRun(await runLoad({ ...common, url, duration: benchConfig.duration, amount: amount(warmRun.rps), maxSeconds })));
+    }
+    return runs;
+  };
+  const bareRuns = await measure(bare.url, (r) => r);
+  const tularRuns = await measure(tular.url, onTular);
+  const b = summarize(bareRuns);
+  const t = summarize(tularRuns);
+  const figures: RedirectFigures = {
+    bareRps: round(b.rps, 0),
+    tularRps: round(t.rps, 0),
+    throughputRatio: round(t.rps / b.rps, 3),
+    bareP50Ms: b.p50,
+    tularP50Ms: t.p50,
+    bareP99Ms: b.p99,
+    tularP99Ms: t.p99,
+    p99Ratio: round(t.p99 / Math.max(b.p99, 1), 2),
+    tularRedirects,
+    tularNon302,
+    measuredSince,
+    inFlightUncounted: cappedRounds * benchConfig.connections,
+    throughputMet: t.rps / b.rps >= 0.5,
+    // p99 of 0–1 ms on the bare side: compare against 1 ms so the ratio is not a division by zero.
+    latencyMet: t.p99 <= 2 * Math.max(b.p99, 1),
+  };
+  printTable(
+    `Redirect GET /r/:code — ${codes.length} links, ${benchConfig.connections} connections, ${benchConfig.rounds} × ${benchConfig.duration} s (medians)`,
+    ['server', 'req/s', 'p50 ms', 'p99 ms', 'rounds (req/s)'],
+    [
+      ['bare node:http + Map', b.rps, b.p50, b.p99, bareRuns.map((r) => Math.round(r.rps)).join(' / ')],
+      ['Tular (full server)', t.rps, t.p50, t.p99, tularRuns.map((r) => Math.round(r.rps)).join(' / ')],
+      ['ratio Tular / bare', figures.throughputRatio, round(t.p50 / Math.max(b.p50, 1), 2), figures.p99Ratio, ''],
+    ],
+  );
+  if (tularNon302 > 0) console.log(`  note: Tular answered ${tularNon302} requests with something other than 302`);
+  printVerdict('redirect', [
+    { target: 'throughput ≥ 50% of bare', met: figures.throughputMet },
+    { target: 'p99 ≤ 2× bare', met: figures.latencyMet },
+  ]);
+  return figures;
+}

@@ -1,0 +1,33 @@
+import path from 'node:path';
+
+/** Every knob is an environment variable so CI can run short and a person can run long. */
+function num(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got ${raw}`);
+  return n;
+}
+
+export const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+export const benchConfig = {
+  /** Seconds per measured round of each side of a comparison. */
+  duration: num('BENCH_DURATION', 5),
+  /** Seconds of warm-up before the measured rounds (JIT, caches, connection pools). */
+  warmup: num('BENCH_WARMUP', 2),
+  rounds: Math.max(3, num('BENCH_ROUNDS', 3)),
+  connections: num('BENCH_CONNECTIONS', 50),
+  links: num('BENCH_LINKS', 10_000),
+  /** Shops the links and the fan-out sockets are spread over. */
+  shops: num('BENCH_SHOPS', 100),
+  sockets: num('BENCH_SOCKETS', 1000),
+  /** Concurrent checkouts in flight. */
+  checkoutConcurrency: num('BENCH_CHECKOUT_CONCURRENCY', 20),
+  /** Seconds to wait for the click buffer to reach the database after the load stops. */
+  flushTimeout: num('BENCH_FLUSH_TIMEOUT', 120),
+  only: (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+};
+
+export const BROWSER_UA =
+  'Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36';

@@ -1,0 +1,30 @@
+import { useState } from 'react';
+import { ApiError } from '../api/errors';
+import { useI18n } from '../i18n';
+import { errorText } from '../lib/errorText';
+
+/** Submit state for a form: server field errors land next to their fields, the rest above the button. */
+export function useSubmit<T>(action: () => Promise<T>, onDone?: (result: T) => void) {
+  const { t } = useI18n();
+  const [busy, setBusy] = useState(false);
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const submit = async (event?: { preventDefault(): void }) => {
+    event?.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setFormError(null);
+    setFieldErrors({});
+    try {
+      const result = await action();
+      onDone?.(result);
+    } catch (err) {
+      const fields = err instanceof ApiError ? err.fieldErrors : {};
+      setFieldErrors(fields);
+      setFormError(Object.keys(fields).length ? t('error.VALIDATION_FAILED') : errorText(err, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { submit, busy, fieldErrors, formError, setFieldErrors };
+}

@@ -1,0 +1,38 @@
+import { ObjectIdSchema } from '@tular/shared';
+import { loadConfig } from '../config/env';
+import { resolveDatabaseEngine, uriWithDatabase } from '../db/engine';
+import { connectDatabase, disconnectDatabase } from '../db/connection';
+import { rebuildRollups } from '../rollups/rollupRebuilder';
+
+/** `npm run rollups:rebuild -w @tular/server [-- <shopId>]`: recompute stats rollups from raw clicks and orders. */
+async function main(): Promise<void> {
+  const arg = process.argv[2];
+  if (arg && !ObjectIdSchema.safeParse(arg).success) {
+    throw new Error(`"${arg}" is not a shop id. Usage: npm run rollups:rebuild -w @tular/server [-- <shopId>]`);
+  }
+  const shopId = arg || undefined;
+  const config = loadConfig();
+  const engine = await resolveDatabaseEngine({
+    mongodbUri: config.mongodbUri,
+    choice: config.dbEngine,
+    dataDir: config.dataDir,
+    cacheDir: config.cacheDir,
+    log: (m) => console.log(m),
+  });
+  try {
+    await connectDatabase(uriWithDatabase(engine.uri, 'tular'));
+    const started = Date.now();
+    const result = await rebuildRollups({ shopId });
+    console.log(
+      `rollups rebuilt for ${result.shops} shop(s): ${result.clicks} clicks, ${result.orders} orders, ${result.deleted} old documents replaced, in ${Date.now() - started} ms`,
+    );
+  } finally {
+    await disconnectDatabase();
+    await engine.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

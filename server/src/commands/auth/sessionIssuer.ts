@@ -1,0 +1,81 @@
+import crypto from 'node:crypto';
+import type { Types } from 'mongoose';
+import type { AuthSession } from '@tular/shared';
+import { UserModel, type UserDoc } from '../../models/User';
+import { RefreshFamilyModel, RefreshTokenModel } from '../../models/RefreshToken';
+import { AuthenticationError } from '../../lib/errors';
+import { signAccessToken } from '../../lib/accessTokens';
+import { decoyHash, verifyPassword } from '../../lib/password';
+import { presentUser } from '../../presenters/user';
+import { withWriteLock } from '../../db/writeLock';
+
+export interface SessionSettings {
+  jwtSecret: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlDays: number;
+  passwordHashCost: number;
+}
+
+const sha256 = (value: string): string => crypto.createHash('sha256').update(value).digest('hex');
+
+async function issueTokens(user: UserDoc, familyId: Types.ObjectId, s: SessionSettings): Promise<AuthSession> {
+  const refreshToken = `rt_${crypto.randomBytes(32).toString('base64url')}`;
+  await RefreshTokenModel.create({
+    tokenHash: sha256(refreshToken),
+    familyId,
+    userId: user._id,
+    expiresAt: new Date(Date.now() + s.refreshTokenTtlDays * 86_400_000),
+  });
+  return {
+    user: presentUser(user),
+    accessToken: signAccessToken({ id: user.id as string, role: user.role }, s.jwtSecret, s.accessTokenTtlSeconds),
+    refreshToken,
+  };
+}
+
+export async function startSession(user: UserDoc, s: SessionSettings): Promise<AuthSession> {
+  const family = await RefreshFamilyModel.create({ userId: user._id });
+  return issueTokens(user, family._id, s);
+}
+
+export async function login(email: string, password: string, s: SessionSettings): Promise<AuthSession> {
+  const user = await UserModel.findOne({ email: String(email) });
+  const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash(s.passwordHashCost)));
+  if (!user || !ok) throw new AuthenticationError('INVALID_CREDENTIALS', 'Email or password is wrong');
+  return startSession(user, s);
+}
+
+async function revokeFamily(familyId: Types.ObjectId, reason: string): Promise<void> {
+  await RefreshFamilyModel.updateOne({ _id: familyId, revokedAt: null }, { $set: { revokedAt: new Date(), revokedReason: reason } });
+}
+
+/**
+ * Rotation: the token is marked used by one conditional update, so of two concurrent refreshes
+ * exactly one wins. Presenting a used token again means it leaked — the whole family is revoked,
+ * including the token the winner just received (the family is checked on every use).
+ */
+export async function refresh(refreshToken: string, s: SessionSettings): Promise<AuthSession> {
+  const tokenHash = sha256(refreshToken);
+  const now = new Date();
+  const claimed = await withWriteLock(`refresh:${tokenHash}`, () =>
+    RefreshTokenModel.findOneAndUpdate({ tokenHash, usedAt: null, expiresAt: { $gt: now } }, { $set: { usedAt: now } }, { new: true }),
+  );
+  if (!claimed) {
+    const known = await RefreshTokenModel.findOne({ tokenHash });
+    if (known?.usedAt) {
+      await revokeFamily(known.familyId, 'reuse');
+      throw new AuthenticationError('REFRESH_TOKEN_REUSED', 'This refresh token was already used; all sessions from that sign-in are revoked');
+    }
+    throw new AuthenticationError('REFRESH_TOKEN_INVALID', 'The refresh token is not valid or has expired');
+  }
+  const family = await RefreshFamilyModel.findById(claimed.familyId);
+  if (!family || family.revokedAt) throw new AuthenticationError('REFRESH_TOKEN_INVALID', 'This session was signed out');
+  const user = await UserModel.findById(claimed.userId);
+  if (!user) throw new AuthenticationError('REFRESH_TOKEN_INVALID', 'The account no longer exists');
+  return issueTokens(user, family._id, s);
+}
+
+export async function logout(refreshToken: string): Promise<void> {
+  const known = await RefreshTokenModel.findOne({ tokenHash: sha256(refreshToken) });
+  if (known) await revokeFamily(known.familyId, 'logout');
+}

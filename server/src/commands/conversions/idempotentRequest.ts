@@ -1,0 +1,78 @@
+import type mongoose from 'mongoose';
+import { IdempotencyRecordModel } from '../../models/IdempotencyRecord';
+import { AppError, ConflictError, isDuplicateKeyError } from '../../lib/errors';
+import { withWriteLock } from '../../db/writeLock';
+
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** A writer that has not finished in this long is presumed dead; another copy may take over. */
+const TAKEOVER_AFTER_MS = 30_000;
+const WAIT_MS = 15_000;
+
+/**
+ * Runs `work` once per (shop, key): the unique index picks one writer; every other copy — at the
+ * same moment or days later — waits for and receives the first answer. Client errors (4xx) are part
+ * of the answer; a crash or 5xx frees the key so a retry can try again.
+ */
+export async function runOnce(
+  shopId: mongoose.Types.ObjectId,
+  key: string,
+  requestHash: string,
+  work: () => Promise<StoredResponse>,
+): Promise<StoredResponse & { replayed: boolean }> {
+  let recordId: mongoose.Types.ObjectId | null = null;
+  try {
+    const created = await IdempotencyRecordModel.create({ shopId, key, requestHash, state: 'in_progress' });
+    recordId = created._id;
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+  }
+
+  const deadline = Date.now() + WAIT_MS;
+  while (!recordId) {
+    const record = await IdempotencyRecordModel.findOne({ shopId, key });
+    if (!record) {
+      // The first writer failed and freed the key: race for it again.
+      try {
+        recordId = (await IdempotencyRecordModel.create({ shopId, key, requestHash, state: 'in_progress' }))._id;
+        break;
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+        continue;
+      }
+    }
+    if (record.requestHash !== requestHash) {
+      throw new ConflictError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different body');
+    }
+    if (record.state === 'done') return { status: record.status ?? 200, body: record.body, replayed: true };
+    if (Date.now() - (record.updatedAt ?? new Date()).getTime() > TAKEOVER_AFTER_MS) {
+      const taken = await withWriteLock(`idem:${String(record._id)}`, () =>
+        IdempotencyRecordModel.updateOne({ _id: record._id, state: 'in_progress', updatedAt: record.updatedAt }, { $set: { updatedAt: new Date() } }),
+      );
+      if (taken.modifiedCount === 1) {
+        recordId = record._id;
+        break;
+      }
+    }
+    if (Date.now() > deadline) throw new ConflictError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly');
+    await sleep(20 + Math.random() * 20);
+  }
+
+  let response: StoredResponse;
+  try {
+    response = await work();
+  } catch (err) {
+    if (err instanceof AppError && err.status < 500) {
+      response = { status: err.status, body: { error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } } };
+    } else {
+      await IdempotencyRecordModel.deleteOne({ _id: recordId }).catch(() => undefined);
+      throw err;
+    }
+  }
+  await IdempotencyRecordModel.updateOne({ _id: recordId }, { $set: { state: 'done', status: response.status, body: response.body } });
+  return { ...response, replayed: false };
+}

@@ -1,0 +1,228 @@
+import crypto from 'node:crypto';
+import mongoose from 'mongoose';
+import { computeCommission, computeUplineCommission, type AttributionVia, type BuyerInput, type CommissionRuleSet, type OrderSource, type Segment } from '@tular/shared';
+import { ProductModel, type ProductDoc } from '../../models/Product';
+import { ShopModel, type ShopDoc } from '../../models/Shop';
+import { MembershipModel } from '../../models/Membership';
+import { LinkModel } from '../../models/Link';
+import { UserModel } from '../../models/User';
+import { OrderModel, type OrderDoc } from '../../models/Order';
+import { withWriteLock } from '../../db/writeLock';
+import { BadRequestError, ConflictError, NotFoundError, isDuplicateKeyError } from '../../lib/errors';
+import { monthRange } from '../../rollups/buckets';
+import type { Attribution as CookieAttribution } from '../../lib/attributionCookie';
+import { accrueCommission, type CommissionLine } from '../ledger/commissionLedger';
+import { announceEntries, announceOrder, type SalesDeps } from './salesEvents';
+
+const DAY_MS = 86_400_000;
+
+export interface OrderRequest {
+  source: OrderSource;
+  productId: string;
+  quantity: number;
+  buyer: BuyerInput;
+  /** An explicit referral code (typed by the buyer, quoted in a chat, sent by the conversion API). */
+  ref?: string;
+  /** The verified attribution cookie, when the request carried one. */
+  cookie?: CookieAttribution | null;
+  /** A confirmed claim names its reseller directly. */
+  claimResellerId?: string;
+  /** The shop the entry point is scoped to; the product must belong to it. */
+  shopId?: string;
+  unitPrice?: number;
+  /** The signed-in user placing the order, if any (self-referral check). */
+  buyerUserId?: string | null;
+  /** Exactly-once key for the order (claims, conversions); default: the order's own id. */
+  dedupeKey?: string;
+  /** Unknown explicit codes: checkout falls back to the cookie; owners and integrations get a 400. */
+  strictRef?: boolean;
+  actorId?: string | null;
+  now?: Date;
+}
+
+export interface CreatedOrder {
+  order: OrderDoc;
+  shop: ShopDoc;
+  product: ProductDoc;
+  /** false when the dedupe key already had an order: this is that order, nothing new was booked. */
+  created: boolean;
+}
+
+interface ResolvedAttribution {
+  resellerId: mongoose.Types.ObjectId;
+  linkId: mongoose.Types.ObjectId | null;
+  code: string | null;
+  via: AttributionVia;
+  channel: string | null;
+}
+
+async function findReferral(req: OrderRequest, shop: ShopDoc, now: Date): Promise<ResolvedAttribution | null> {
+  if (req.claimResellerId) {
+    return { resellerId: new mongoose.Types.ObjectId(req.claimResellerId), linkId: null, code: null, via: 'claim', channel: null };
+  }
+  if (req.ref) {
+    // Codes are case-sensitive nanoids, but people retype them from chats: try exact first.
+    const link = await LinkModel.findOne({ code: req.ref, shopId: shop._id });
+    if (link) return { resellerId: link.resellerId, linkId: link._id, code: link.code, via: 'code', channel: link.channel ?? null };
+    if (req.strictRef) {
+      throw new BadRequestError('REFERRAL_CODE_UNKNOWN', `No referral code ${req.ref} in this shop`, [{ path: 'body.ref', message: 'unknown referral code for this shop' }]);
+    }
+  }
+  const c = req.cookie;
+  if (c && c.shopId === String(shop._id)) {
+    const windowMs = (shop.attributionDays ?? 7) * DAY_MS;
+    const age = now.getTime() - c.clickedAt.getTime();
+    if (age >= 0 && age <= windowMs) {
+      const link = await LinkModel.findById(c.linkId, { channel: 1, active: 1 }).lean();
+      return { resellerId: new mongoose.Types.ObjectId(c.resellerId), linkId: new mongoose.Types.ObjectId(c.linkId), code: c.code, via: 'cookie', channel: link?.channel ?? null };
+    }
+  }
+  return null;
+}
+
+type StoredRules = ShopDoc['commission'] | null | undefined;
+
+/** Stored rules (a Mongoose subdocument) as the pure calculator reads them. */
+function toRuleSet(stored: StoredRules): CommissionRuleSet | null {
+  if (!stored?.type || !stored.bySegment) return null;
+  const s = stored.bySegment;
+  return {
+    type: stored.type,
+    bySegment: { buzzer: s.buzzer ?? 0, influencer: s.influencer ?? 0, follower: s.follower ?? 0 },
+    tiers: (stored.tiers ?? []).map((t) => ({ minMonthlySales: t.minMonthlySales, bonusBp: t.bonusBp })),
+    uplineBp: stored.uplineBp ?? 0,
+  };
+}
+
+async function approvedSegment(shopId: mongoose.Types.ObjectId, resellerId: mongoose.Types.ObjectId): Promise<Segment | null> {
+  const m = await MembershipModel.findOne({ shopId, resellerId, status: 'approved' }, { segment: 1 }).lean();
+  return m ? (m.segment as Segment) : null;
+}
+
+/** Fulfilled attributed sales of a reseller in a shop since `from` (rupiah); picks the volume tier. */
+async function fulfilledSalesSince(shopId: mongoose.Types.ObjectId, resellerId: mongoose.Types.ObjectId, from: Date): Promise<{ total: number; count: number }> {
+  // Summed here: FerretDB v1 zeroes every $group accumulator after the first (see ledgerWriter).
+  const rows = await OrderModel.find({ shopId, 'attribution.resellerId': resellerId, status: 'fulfilled', fulfilledAt: { $gte: from } }, { total: 1 }).lean();
+  return { total: rows.reduce((sum, r) => sum + r.total, 0), count: rows.length };
+}
+
+/** Reserves stock with one guarded update under the product's write lock; 409 with what is left. */
+export async function reserveStock(productId: mongoose.Types.ObjectId, quantity: number): Promise<void> {
+  await withWriteLock(`product:${String(productId)}`, async () => {
+    const updated = await ProductModel.updateOne({ _id: productId, stock: { $gte: quantity } }, { $inc: { stock: -quantity } });
+    if (updated.modifiedCount === 1) return;
+    const current = await ProductModel.findById(productId, { stock: 1 }).lean();
+    const remaining = current?.stock ?? 0;
+    throw new ConflictError('STOCK_EXHAUSTED', remaining > 0 ? `Only ${remaining} left in stock` : 'Sold out', { remaining });
+  });
+}
+
+export async function restoreStock(productId: mongoose.Types.ObjectId, quantity: number): Promise<void> {
+  await withWriteLock(`product:${String(productId)}`, async () => {
+    await ProductModel.updateOne({ _id: productId }, { $inc: { stock: quantity } });
+  });
+}
+
+/**
+ * The one way a sale enters Tular (checkout, owner-recorded, confirmed claim, conversion API):
+ * attribution → stock → order → pending commission, all durable before the caller answers 201.
+ */
+export async function createOrder(deps: SalesDeps, req: OrderRequest): Promise<CreatedOrder> {
+  const now = req.now ?? new Date();
+  const product = await ProductModel.findById(req.productId);
+  if (!product || !product.active || (req.shopId && String(product.shopId) !== req.shopId)) throw new NotFoundError('Product', 'PRODUCT_NOT_FOUND');
+  const shop = await ShopModel.findById(product.shopId);
+  if (!shop || shop.active === false) throw new NotFoundError('Shop', 'SHOP_NOT_FOUND');
+
+  if (req.dedupeKey) {
+    const existing = await OrderModel.findOne({ dedupeKey: req.dedupeKey });
+    if (existing) return { order: existing, shop, product, created: false };
+  }
+
+  // Attribution: explicit code > cookie within the window; only an approved member earns.
+  let attribution = await findReferral(req, shop, now);
+  let segment: Segment | null = null;
+  let selfReferral = false;
+  if (attribution) {
+    segment = await approvedSegment(shop._id, attribution.resellerId);
+    if (!segment) attribution = null;
+  }
+  if (attribution) {
+    const reseller = await UserModel.findById(attribution.resellerId, { phone: 1 }).lean();
+    if (!reseller) attribution = null;
+    else if (reseller.phone === req.buyer.phone || (req.buyerUserId && req.buyerUserId === String(attribution.resellerId))) {
+      // Buying through one's own link earns nothing, and the owner sees the flag.
+      selfReferral = true;
+      attribution = null;
+    }
+  }
+
+  const unitPrice = req.unitPrice ?? product.price;
+  const total = unitPrice * req.quantity;
+  const lines: CommissionLine[] = [];
+  if (attribution && segment) {
+    const month = monthRange(now, shop.timezone ?? 'Asia/Jakarta');
+    const before = await fulfilledSalesSince(shop._id, attribution.resellerId, month.from);
+    const own = computeCommission({
+      rules: toRuleSet(shop.commission) ?? { type: 'percent', bySegment: { buzzer: 0, influencer: 0, follower: 0 } },
+      productRules: toRuleSet(product.commission),
+      segment,
+      quantity: req.quantity,
+      unitPrice,
+      monthlySalesBefore: before.total,
+    });
+    lines.push({ role: 'reseller', resellerId: attribution.resellerId, amount: own.amount, base: own.base, rateBp: own.rateBp, flatPerUnit: own.flatPerUnit, bonusBp: own.bonusBp });
+    const uplineBp = shop.commission?.uplineBp ?? 0;
+    const reseller = await UserModel.findById(attribution.resellerId, { uplineId: 1 }).lean();
+    if (uplineBp > 0 && reseller?.uplineId && !reseller.uplineId.equals(attribution.resellerId)) {
+      const uplineId = reseller.uplineId;
+      const upline = await UserModel.findById(uplineId, { phone: 1 }).lean();
+      // The upline buying through their downline's link earns no override either.
+      const uplineIsBuyer = upline?.phone === req.buyer.phone || req.buyerUserId === String(uplineId);
+      // The team reward pays for selling: the upline must be an approved member with a fulfilled own sale this month.
+      const uplineMember = await approvedSegment(shop._id, uplineId);
+      const uplineSales = uplineMember ? await fulfilledSalesSince(shop._id, uplineId, month.from) : { count: 0 };
+      if (uplineSales.count >= 1 && !uplineIsBuyer) {
+        lines.push({ role: 'upline', resellerId: uplineId, amount: computeUplineCommission(own.base, uplineBp), base: own.base, rateBp: uplineBp, bonusBp: 0 });
+      }
+    }
+  }
+
+  await reserveStock(product._id, req.quantity);
+  const orderId = new mongoose.Types.ObjectId();
+  let order: OrderDoc;
+  try {
+    order = await OrderModel.create({
+      _id: orderId,
+      shopId: shop._id,
+      productId: product._id,
+      productName: product.name,
+      quantity: req.quantity,
+      unitPrice,
+      total,
+      buyer: req.buyer,
+      status: 'pending',
+      source: req.source,
+      attribution: attribution
+        ? { resellerId: attribution.resellerId, linkId: attribution.linkId, code: attribution.code, via: attribution.via, segment, channel: attribution.channel }
+        : null,
+      flags: { selfReferral },
+      commission: lines.reduce((s, l) => s + l.amount, 0),
+      reviewToken: crypto.randomBytes(18).toString('base64url'),
+      dedupeKey: req.dedupeKey ?? `order:${String(orderId)}`,
+      statusHistory: [{ status: 'pending', at: now, by: req.actorId ?? null }],
+    });
+  } catch (err) {
+    await restoreStock(product._id, req.quantity);
+    if (req.dedupeKey && isDuplicateKeyError(err)) {
+      const existing = await OrderModel.findOne({ dedupeKey: req.dedupeKey });
+      if (existing) return { order: existing, shop, product, created: false };
+    }
+    throw err;
+  }
+  // The ledger is written before anyone hears "201": an acknowledged sale always has its commission.
+  const entries = await accrueCommission(order, lines);
+  announceOrder(deps, order, shop.timezone ?? 'Asia/Jakarta', undefined, 1);
+  announceEntries(deps, entries);
+  return { order, shop, product, created: true };
+}

@@ -1,0 +1,84 @@
+import type mongoose from 'mongoose';
+import type { OrderStatus } from '@tular/shared';
+import { OrderModel, type OrderDoc } from '../../models/Order';
+import { ShopModel } from '../../models/Shop';
+import { withWriteLock } from '../../db/writeLock';
+import { ConflictError, NotFoundError } from '../../lib/errors';
+import { approveCommission, releaseCommission, voidCommission } from '../ledger/commissionLedger';
+import type { LedgerEntryDoc } from '../../models/LedgerEntry';
+import { restoreStock } from './orderCreator';
+import { announceEntries, announceOrder, type SalesDeps } from './salesEvents';
+
+const DAY_MS = 86_400_000;
+
+/** Where an order may go from each status. */
+export const ORDER_TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
+  pending: ['paid', 'cancelled'],
+  paid: ['fulfilled', 'cancelled', 'refunded'],
+  fulfilled: ['refunded'],
+  cancelled: [],
+  refunded: [],
+};
+
+export interface TransitionRequest {
+  orderId: mongoose.Types.ObjectId | string;
+  to: Exclude<OrderStatus, 'pending'>;
+  paymentReference?: string;
+  actorId?: string | null;
+  now?: Date;
+}
+
+/**
+ * Moves an order one step and applies what that step means for stock and commission.
+ * The status flips first with a guarded update (under the order's write lock for FerretDB), then
+ * the effects run; every effect is exactly-once (ledger keys, the stockRestored flag), so asking for
+ * the status an order already has re-applies the effects harmlessly — a retry after a crash finishes
+ * the job instead of double-counting.
+ */
+export async function transitionOrder(deps: SalesDeps, req: TransitionRequest): Promise<OrderDoc> {
+  const now = req.now ?? new Date();
+  const { order, previous } = await withWriteLock(`order:${String(req.orderId)}`, async () => {
+    const current = await OrderModel.findById(req.orderId);
+    if (!current) throw new NotFoundError('Order', 'ORDER_NOT_FOUND');
+    if (current.status === req.to) return { order: current, previous: null };
+    if (!ORDER_TRANSITIONS[current.status].includes(req.to)) {
+      throw new ConflictError('INVALID_TRANSITION', `An order that is ${current.status} cannot become ${req.to}`, {
+        from: current.status,
+        to: req.to,
+        allowed: ORDER_TRANSITIONS[current.status],
+      });
+    }
+    const set: Record<string, unknown> = { status: req.to };
+    if (req.to === 'fulfilled') set.fulfilledAt = now;
+    if (req.paymentReference) set.paymentReference = req.paymentReference;
+    const updated = await OrderModel.findOneAndUpdate(
+      { _id: current._id, status: current.status },
+      { $set: set, $push: { statusHistory: { status: req.to, at: now, by: req.actorId ?? null } } },
+      { new: true },
+    );
+    if (!updated) throw new ConflictError('INVALID_TRANSITION', 'The order changed at the same time; reload and try again', { from: current.status, to: req.to });
+    return { order: updated, previous: current.status };
+  });
+
+  const shop = await ShopModel.findById(order.shopId, { holdDays: 1, timezone: 1 }).lean();
+  const timezone = shop?.timezone ?? 'Asia/Jakarta';
+  let entries: LedgerEntryDoc[] = [];
+  if (req.to === 'fulfilled') {
+    const availableAt = new Date((order.fulfilledAt ?? now).getTime() + (shop?.holdDays ?? 7) * DAY_MS);
+    entries = await approveCommission(order, availableAt);
+    if (order.commission > 0) {
+      if (availableAt.getTime() <= now.getTime()) entries.push(...(await releaseCommission(order)));
+      else await OrderModel.updateOne({ _id: order._id }, { $set: { commissionDueAt: availableAt } });
+    }
+  } else if (req.to === 'cancelled' || req.to === 'refunded') {
+    entries = await voidCommission(order);
+    // Exactly once: only the call that flips stockRestored puts the units back.
+    const claimed = await withWriteLock(`order:${String(order._id)}`, () =>
+      OrderModel.updateOne({ _id: order._id, stockRestored: { $ne: true } }, { $set: { stockRestored: true, commissionDueAt: null } }),
+    );
+    if (claimed.modifiedCount === 1) await restoreStock(order.productId, order.quantity);
+  }
+  if (previous) announceOrder(deps, order, timezone, previous, req.to === 'cancelled' || req.to === 'refunded' ? -1 : 0);
+  announceEntries(deps, entries);
+  return order;
+}

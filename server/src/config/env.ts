@@ -1,0 +1,105 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
+  TULAR_DB_ENGINE: z.enum(['auto', 'memory-server', 'ferretdb']).default('auto'),
+  DATA_DIR: z.string().default('./data'),
+  TULAR_CACHE_DIR: z.string().optional(),
+  PUBLIC_URL: z.url('must be a URL like https://tular.id').optional(),
+  CLIENT_ORIGIN: z.string().optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis://').optional(),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  COOKIE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  IP_HASH_SALT: z.string().min(16, 'must be at least 16 characters').optional(),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(20).optional(),
+  RATE_LIMIT_AUTH_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  /** Generous: many Indonesian mobile users share one carrier-NAT address. */
+  RATE_LIMIT_REDIRECT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+  HOLD_RELEASE_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  CLICK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  mongodbUri?: string;
+  dbEngine: 'auto' | 'memory-server' | 'ferretdb';
+  dataDir: string;
+  cacheDir: string;
+  publicUrl: string;
+  clientOrigin?: string;
+  redisUrl?: string;
+  jwtSecret: string;
+  cookieSecret: string;
+  ipHashSalt: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlDays: number;
+  /** log2 of the scrypt cost N. */
+  passwordHashCost: number;
+  rateLimitAuthPerMinute: number;
+  rateLimitRedirectPerMinute: number;
+  /** How often the hold releaser looks for commission whose hold is over (fault tests shorten it). */
+  holdReleaseIntervalMs: number;
+  clickRetentionDays: number;
+  logLevel: string;
+  trustProxy: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once at boot; every problem is listed by variable name. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  if (production) {
+    const missing = (['JWT_SECRET', 'COOKIE_SECRET', 'IP_HASH_SALT', 'PUBLIC_URL'] as const).filter((k) => !e[k]);
+    if (missing.length) {
+      throw new ConfigError(missing.map((k) => `${k}: required when NODE_ENV=production (no default secrets)`));
+    }
+  }
+  const port = e.PORT;
+  return {
+    env: e.NODE_ENV,
+    port,
+    host: e.HOST,
+    mongodbUri: e.MONGODB_URI,
+    dbEngine: e.TULAR_DB_ENGINE,
+    dataDir: path.resolve(e.DATA_DIR),
+    cacheDir: path.resolve(e.TULAR_CACHE_DIR ?? path.join(process.env.HOME ?? '.', '.cache', 'tular')),
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
+    clientOrigin: e.CLIENT_ORIGIN,
+    redisUrl: e.REDIS_URL,
+    jwtSecret: e.JWT_SECRET ?? `${DEV_SECRET}-jwt`,
+    cookieSecret: e.COOKIE_SECRET ?? `${DEV_SECRET}-cookie`,
+    ipHashSalt: e.IP_HASH_SALT ?? `${DEV_SECRET}-ip`,
+    accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
+    passwordHashCost: e.PASSWORD_HASH_COST ?? (production ? 16 : e.NODE_ENV === 'test' ? 10 : 14),
+    rateLimitAuthPerMinute: e.RATE_LIMIT_AUTH_PER_MINUTE,
+    rateLimitRedirectPerMinute: e.RATE_LIMIT_REDIRECT_PER_MINUTE,
+    holdReleaseIntervalMs: e.HOLD_RELEASE_INTERVAL_MS,
+    clickRetentionDays: e.CLICK_RETENTION_DAYS,
+    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
+    trustProxy: e.TRUST_PROXY === 'true',
+  };
+}

@@ -1,0 +1,160 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const FERRETDB_VERSION = 'v1.24.2';
+const MODULE = 'github.com/FerretDB/FerretDB';
+
+/** Go must never phone home either: no toolchain download, no telemetry upload. */
+function goEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, GOTOOLCHAIN: 'local', GOTELEMETRY: 'off', GOFLAGS: '-buildvcs=false', ...extra };
+}
+
+function worksAsFerretdb(binary: string): boolean {
+  if (!fs.existsSync(binary)) return false;
+  const r = spawnSync(binary, ['--version'], { encoding: 'utf8', timeout: 15_000 });
+  return r.status === 0 && r.stdout.includes(FERRETDB_VERSION);
+}
+
+function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number }): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: opts.cwd, env: opts.env, timeout: opts.timeoutMs });
+  if (r.error) throw new Error(`${cmd} ${args.join(' ')}: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${(r.stderr || r.stdout).trim().slice(-2000)}`);
+  return r.stdout;
+}
+
+/**
+ * Returns the path of a working FerretDB binary, building it once into the cache directory.
+ * First `go install …@v1.24.2` exactly as documented; that fails on a proxy that refuses the
+ * module's version list (deprecation lookup, 403) and, where it succeeds, yields a binary that
+ * panics for want of build/version/version.txt — so the fallback downloads the same module
+ * version through the proxy, adds version.txt and builds it with `go build`.
+ */
+export function ensureFerretdb(cacheDir: string, log: (msg: string) => void): string {
+  const binDir = path.join(cacheDir, `ferretdb-${FERRETDB_VERSION}`);
+  const binary = path.join(binDir, 'ferretdb');
+  if (worksAsFerretdb(binary)) return binary;
+  fs.mkdirSync(binDir, { recursive: true });
+  try {
+    run('go', ['version'], { env: goEnv(), timeoutMs: 30_000 });
+  } catch (err) {
+    throw new Error(`FerretDB ${FERRETDB_VERSION} is not installed and Go is not available to build it: ${(err as Error).message}`);
+  }
+  log(`installing FerretDB ${FERRETDB_VERSION} with go install (first use; cached in ${binDir})`);
+  try {
+    run('go', ['install', `${MODULE}/cmd/ferretdb@${FERRETDB_VERSION}`], { env: goEnv({ GOBIN: binDir }), timeoutMs: 600_000 });
+    if (worksAsFerretdb(binary)) return binary;
+    log('go install produced a binary without version information; building from the module source instead');
+  } catch (err) {
+    log(`go install failed (${(err as Error).message.split('\n')[0]}); building from the module source instead`);
+  }
+  const info = JSON.parse(
+    run('go', ['mod', 'download', '-json', `${MODULE}@${FERRETDB_VERSION}`], { cwd: os.tmpdir(), env: goEnv(), timeoutMs: 600_000 }),
+  ) as { Dir: string };
+  const src = fs.mkdtempSync(path.join(os.tmpdir(), 'tular-ferretdb-src-'));
+  try {
+    fs.cpSync(info.Dir, src, { recursive: true });
+    fs.chmodSync(path.join(src, 'build', 'version'), 0o755);
+    fs.writeFileSync(path.join(src, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`, { mode: 0o644 });
+    run('go', ['build', '-trimpath', '-o', binary, './cmd/ferretdb'], { cwd: src, env: goEnv(), timeoutMs: 900_000 });
+  } finally {
+    fs.rmSync(src, { recursive: true, force: true });
+  }
+  if (!worksAsFerretdb(binary)) throw new Error(`built ${binary} but it does not report ${FERRETDB_VERSION}`);
+  return binary;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function waitForPort(port: number, child: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = (): void => {
+      if (child.exitCode !== null) {
+        reject(new Error(`FerretDB exited with code ${child.exitCode} before listening: ${output().slice(-1500)}`));
+        return;
+      }
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`FerretDB did not listen on 127.0.0.1:${port} within ${timeoutMs} ms: ${output().slice(-1500)}`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+export interface FerretdbProcess {
+  uri: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts FerretDB on a free loopback port with the SQLite backend in `dir` (one file per database).
+ * SQLite's in-memory mode hangs after a failed unique insert in v1.24.2, so tests use a directory on tmpfs instead.
+ * `fixedPort` restarts a stopped instance where its clients expect it (the fault tests).
+ */
+export async function startFerretdb(binary: string, dir: string, fixedPort?: number): Promise<FerretdbProcess> {
+  fs.mkdirSync(dir, { recursive: true });
+  const port = fixedPort ?? (await freePort());
+  const child = spawn(
+    binary,
+    [
+      '--handler=sqlite',
+      `--sqlite-url=file:${dir.endsWith('/') ? dir : `${dir}/`}`,
+      `--listen-addr=127.0.0.1:${port}`,
+      '--debug-addr=-',
+      '--state-dir=-',
+      '--telemetry=disable',
+      '--log-level=error',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FERRETDB_TELEMETRY: 'disable' } },
+  );
+  let output = '';
+  const collect = (chunk: Buffer): void => {
+    output = (output + chunk.toString()).slice(-8000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  try {
+    await waitForPort(port, child, 20_000, () => output);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    uri: `mongodb://127.0.0.1:${port}/`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        process.removeListener('exit', killOnExit);
+        if (child.exitCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}

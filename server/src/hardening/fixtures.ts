@@ -1,0 +1,106 @@
+import { Types } from 'mongoose';
+import type { Role } from '@tular/shared';
+import type { TestApp } from '../../test/harness';
+import { buildOwner, buildProduct, buildReseller, buildShop, joinShop, type Registered } from '../../test/factories';
+import { UserModel } from '../models/User';
+import { OrderModel } from '../models/Order';
+import { signAccessToken } from '../lib/accessTokens';
+
+export type CallerName = 'anonymous' | 'reseller' | 'otherOwner' | 'owner' | 'admin';
+export const CALLERS: CallerName[] = ['anonymous', 'reseller', 'otherOwner', 'admin', 'owner'];
+
+export interface Fixture {
+  headers: Record<CallerName, Record<string, string>>;
+  roles: Record<CallerName, Role | null>;
+  owner: Registered;
+  otherOwner: Registered;
+  reseller: Registered;
+  shopId: string;
+  shopSlug: string;
+  otherShopId: string;
+  productId: string;
+  /** A product each DELETE call may remove. */
+  spareProductIds: string[];
+  membershipId: string;
+  linkId: string;
+  linkCode: string;
+  orderId: string;
+  reviewToken: string;
+  reviewId: string | null;
+  claimId: string | null;
+  missingId: string;
+}
+
+const must = (res: { status: number; body: unknown }, ok: number[], what: string): void => {
+  if (!ok.includes(res.status)) throw new Error(`${what} failed ${res.status}: ${JSON.stringify(res.body)}`);
+};
+
+/** Real records through the API: two owners' shops, a product, a joined reseller's link, an attributed order, a claim, a review. */
+export async function buildFixture(app: TestApp): Promise<Fixture> {
+  const owner = await buildOwner(app);
+  const otherOwner = await buildOwner(app, { name: 'Pak Lain' });
+  const reseller = await buildReseller(app);
+  const admin = await UserModel.create({
+    name: 'Admin Tular',
+    email: `admin.${new Types.ObjectId().toHexString()}@tular.id`,
+    phone: '081200000001',
+    passwordHash: 'not-used-in-this-test',
+    role: 'admin',
+    inviteCode: new Types.ObjectId().toHexString().slice(-8),
+  });
+  const adminToken = signAccessToken({ id: String(admin._id), role: 'admin' }, app.deps.config.jwtSecret, 3600);
+  const shop = await buildShop(app, owner);
+  const otherShop = await buildShop(app, otherOwner);
+  const product = await buildProduct(app, owner, shop.id, { stock: 1000 });
+  const spare = await Promise.all([0, 1, 2, 3].map(() => buildProduct(app, owner, shop.id)));
+  const membership = await joinShop(app, reseller, shop.id, owner);
+  const link = await app.http.post('/api/v1/links').set(reseller.auth).send({ productId: product.id });
+  must(link, [200, 201], 'link');
+  const order = await app.http
+    .post('/api/v1/checkout')
+    .send({ productId: product.id, quantity: 1, buyer: { name: 'Siti', phone: '081298765432', address: 'Malang' }, ref: link.body.data.code });
+  must(order, [201], 'checkout');
+  const orderDoc = await OrderModel.findById(order.body.data.id).lean();
+  const reviewToken = String(orderDoc?.reviewToken);
+  const review = await app.http.post(`/api/v1/products/${product.id}/reviews`).set(reseller.auth).send({ rating: 5, text: 'Enak sekali' });
+  must(review, [201], 'review');
+  const claim = await app.http
+    .post('/api/v1/claims')
+    .set(reseller.auth)
+    .send({ productId: product.id, quantity: 1, buyer: { phone: '081298765433' } });
+  return {
+    headers: {
+      anonymous: {},
+      reseller: reseller.auth,
+      otherOwner: otherOwner.auth,
+      owner: owner.auth,
+      admin: { Authorization: `Bearer ${adminToken}` },
+    },
+    roles: { anonymous: null, reseller: 'reseller', otherOwner: 'owner', owner: 'owner', admin: 'admin' },
+    owner,
+    otherOwner,
+    reseller,
+    shopId: shop.id,
+    shopSlug: shop.slug,
+    otherShopId: otherShop.id,
+    productId: product.id,
+    spareProductIds: spare.map((p) => p.id),
+    membershipId: membership.id,
+    linkId: link.body.data.id,
+    linkCode: link.body.data.code,
+    orderId: order.body.data.id,
+    reviewToken,
+    reviewId: review.status === 201 ? review.body.data.id : null,
+    claimId: claim.status === 201 ? claim.body.data.id : null,
+    missingId: new Types.ObjectId().toHexString(),
+  };
+}
+
+/** Fills `:name` segments of a route path. */
+export function fillPath(path: string, params: Record<string, string>): string {
+  return path.replace(/:(\w+)/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`no value for :${name} in ${path}`);
+    return encodeURIComponent(value);
+  });
+}

@@ -1,0 +1,40 @@
+import type { AppDeps } from '../appDeps';
+import { OrderModel } from '../models/Order';
+import { releaseCommission } from '../commands/ledger/commissionLedger';
+import { announceEntries } from '../commands/orders/salesEvents';
+
+/**
+ * Turns approved commission into available once the shop's hold is over. Safe on several
+ * instances at once: the release entry's key (`c:<order>:<role>:from-approved`) lets only one
+ * writer move each commission, the others' inserts collide and do nothing.
+ */
+export async function runOnce(deps: Pick<AppDeps, 'bus'>, now: Date = new Date(), batch = 200): Promise<number> {
+  let released = 0;
+  const due = await OrderModel.find({ commissionDueAt: { $ne: null, $lte: now } }, { shopId: 1, commissionDueAt: 1 })
+    .sort({ commissionDueAt: 1 })
+    .limit(batch);
+  for (const order of due) {
+    const entries = await releaseCommission(order);
+    released += entries.length;
+    announceEntries(deps, entries);
+    // Only clears the mark it read: a fresh one (a re-fulfilment replay) stays for the next run.
+    await OrderModel.updateOne({ _id: order._id, commissionDueAt: order.commissionDueAt }, { $set: { commissionDueAt: null } });
+  }
+  return released;
+}
+
+/** Starts the periodic release; stops with the lifecycle. */
+export function startHoldReleaser(deps: Pick<AppDeps, 'bus' | 'logger' | 'lifecycle'>, intervalMs = 60_000): void {
+  let running: Promise<unknown> | null = null;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = runOnce(deps)
+      .catch((err: unknown) => deps.logger.warn({ err }, 'hold releaser run failed'))
+      .finally(() => (running = null));
+  }, intervalMs);
+  timer.unref();
+  deps.lifecycle.onShutdown('hold releaser', async () => {
+    clearInterval(timer);
+    await running;
+  });
+}

@@ -1,0 +1,97 @@
+import type {
+  LiveClickEvent,
+  LiveClickItem,
+  LiveCommissionItem,
+  LiveMembershipItem,
+  LiveOrderItem,
+  LivePayoutItem,
+} from '@tular/shared';
+import type { ClickHappened, CommissionChanged, MembershipChanged, OrderChanged, PayoutChanged } from '../events/bus';
+import type { Accumulator } from './coalescer';
+
+export type ClickBatch = Omit<LiveClickEvent, 'room' | 'sentAt'>;
+
+/** Merges a burst of clicks into counts per link, kind and uniqueness. */
+export class ClickAccumulator implements Accumulator<ClickHappened, ClickBatch> {
+  private byKey = new Map<string, LiveClickItem>();
+  private count = 0;
+  private clicks = 0;
+  private uniqueClicks = 0;
+  private botClicks = 0;
+  private previews = 0;
+  private first = Infinity;
+  private last = -Infinity;
+
+  constructor(private readonly cap = 50) {}
+
+  add(c: ClickHappened): void {
+    this.count += 1;
+    if (c.kind === 'click') {
+      this.clicks += 1;
+      if (c.unique) this.uniqueClicks += 1;
+    } else if (c.kind === 'bot') this.botClicks += 1;
+    else this.previews += 1;
+    const t = c.at.getTime();
+    if (t < this.first) this.first = t;
+    if (t > this.last) this.last = t;
+    const key = `${c.linkId}|${c.kind}|${c.unique ? 1 : 0}`;
+    const item = this.byKey.get(key);
+    if (item) item.count += 1;
+    else this.byKey.set(key, { linkId: c.linkId, productId: c.productId ?? null, channel: c.channel, kind: c.kind, unique: c.unique, count: 1 });
+  }
+
+  drain(): ClickBatch {
+    const all = [...this.byKey.values()].sort((a, b) => b.count - a.count);
+    const items = all.slice(0, this.cap);
+    const out = {
+      count: this.count,
+      items,
+      truncated: items.length < all.length,
+      clicks: this.clicks,
+      uniqueClicks: this.uniqueClicks,
+      botClicks: this.botClicks,
+      previews: this.previews,
+      firstAt: new Date(this.first).toISOString(),
+      lastAt: new Date(this.last).toISOString(),
+    };
+    this.byKey = new Map();
+    this.count = this.clicks = this.uniqueClicks = this.botClicks = this.previews = 0;
+    this.first = Infinity;
+    this.last = -Infinity;
+    return out;
+  }
+
+  get empty(): boolean {
+    return this.count === 0;
+  }
+}
+
+export function orderItem(o: OrderChanged): LiveOrderItem {
+  return {
+    orderId: o.orderId,
+    shopId: o.shopId,
+    productId: o.productId,
+    resellerId: o.resellerId ?? null,
+    segment: o.segment ?? null,
+    status: o.status,
+    previousStatus: o.previousStatus ?? null,
+    quantity: o.quantity,
+    total: o.total,
+    at: o.at.toISOString(),
+  };
+}
+
+export function commissionItem(c: CommissionChanged): LiveCommissionItem {
+  return { shopId: c.shopId, resellerId: c.resellerId, orderId: c.orderId ?? null, kind: c.kind, amount: c.amount, state: c.state, at: c.at.toISOString() };
+}
+
+export function payoutItem(p: PayoutChanged): LivePayoutItem {
+  return { payoutId: p.payoutId, shopId: p.shopId, resellerId: p.resellerId, status: p.status, amount: p.amount, at: p.at.toISOString() };
+}
+
+export function membershipItem(m: MembershipChanged): LiveMembershipItem {
+  return { membershipId: m.membershipId, shopId: m.shopId, resellerId: m.resellerId, status: m.status };
+}
+
+export const shopRoom = (shopId: string): string => `shop:${shopId}`;
+export const resellerRoom = (resellerId: string): string => `reseller:${resellerId}`;

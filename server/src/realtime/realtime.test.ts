@@ -1,0 +1,189 @@
+import type { AddressInfo } from 'node:net';
+import jwt from 'jsonwebtoken';
+import { io as connect, type Socket } from 'socket.io-client';
+import type { LiveClickEvent, LiveClientEvents, LiveOrderEvent, LiveServerEvents, LiveStatsEvent } from '@tular/shared';
+import { buildTestApp, useTestDatabase, type TestApp } from '../../test/harness';
+import { buildOwner, buildReseller, buildShop, type Registered } from '../../test/factories';
+import { signAccessToken } from '../lib/accessTokens';
+import type { OrderChanged } from '../events/bus';
+
+useTestDatabase();
+
+type Client = Socket<LiveServerEvents, LiveClientEvents>;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+let app: TestApp;
+let url: string;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  app = buildTestApp();
+  await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+});
+
+afterEach(() => {
+  for (const c of clients.splice(0)) c.disconnect();
+});
+
+afterAll(async () => {
+  await app.close(100);
+  await app.deps.lifecycle.shutdown();
+});
+
+function open(token: string, extra: Record<string, unknown> = {}, base = url): Client {
+  const socket: Client = connect(base, { auth: { token, ...extra }, transports: ['websocket'], reconnection: false, forceNew: true });
+  clients.push(socket);
+  return socket;
+}
+
+/** Connects and waits for the server's `ready` (rooms joined). */
+function ready(token: string, extra: Record<string, unknown> = {}, base = url): Promise<{ socket: Client; rooms: string[] }> {
+  const socket = open(token, extra, base);
+  return new Promise((resolve, reject) => {
+    socket.once('ready', ({ rooms }) => resolve({ socket, rooms }));
+    socket.once('connect_error', reject);
+  });
+}
+
+function refused(token: string): Promise<{ message: string; code?: string }> {
+  const socket = open(token);
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => reject(new Error('connected with a bad token')));
+    socket.once('connect_error', (err: Error & { data?: { code?: string } }) => resolve({ message: err.message, code: err.data?.code }));
+  });
+}
+
+function collect<E extends keyof LiveServerEvents>(socket: Client, event: E): Array<Parameters<LiveServerEvents[E]>[0]> {
+  const got: Array<Parameters<LiveServerEvents[E]>[0]> = [];
+  (socket as unknown as { on(e: string, fn: (p: Parameters<LiveServerEvents[E]>[0]) => void): void }).on(event, (p) => got.push(p));
+  return got;
+}
+
+function order(shopId: string, extra: Partial<OrderChanged> = {}): OrderChanged {
+  return { orderId: 'o'.repeat(24), shopId, productId: 'p'.repeat(24), status: 'pending', quantity: 2, total: 50_000, at: new Date(), ...extra };
+}
+
+async function waitFor(check: () => boolean, ms = 3000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await sleep(20);
+  }
+}
+
+describe('live socket', () => {
+  let ownerA: Registered;
+  let ownerB: Registered;
+  let reseller: Registered;
+  let shopA1: string;
+  let shopA2: string;
+  let shopB: string;
+
+  beforeAll(async () => {
+    ownerA = await buildOwner(app);
+    ownerB = await buildOwner(app);
+    reseller = await buildReseller(app);
+    shopA1 = (await buildShop(app, ownerA)).id;
+    shopA2 = (await buildShop(app, ownerA)).id;
+    shopB = (await buildShop(app, ownerB)).id;
+  });
+
+  it('refuses a forged, an expired, a refresh-typed or a missing token', async () => {
+    const forged = jwt.sign({ sub: ownerA.user.id, role: 'owner', typ: 'access' }, 'not-the-secret', { algorithm: 'HS256', expiresIn: 60 });
+    expect(await refused(forged)).toMatchObject({ code: 'TOKEN_INVALID' });
+    const expired = jwt.sign({ sub: ownerA.user.id, role: 'owner', typ: 'access', exp: Math.floor(Date.now() / 1000) - 10 }, app.deps.config.jwtSecret, { algorithm: 'HS256' });
+    expect(await refused(expired)).toMatchObject({ code: 'TOKEN_EXPIRED' });
+    const wrongType = jwt.sign({ sub: ownerA.user.id, role: 'owner', typ: 'refresh' }, app.deps.config.jwtSecret, { algorithm: 'HS256', expiresIn: 60 });
+    expect(await refused(wrongType)).toMatchObject({ code: 'TOKEN_WRONG_TYPE' });
+    expect(await refused('')).toMatchObject({ code: 'TOKEN_MISSING' });
+  });
+
+  it('joins an owner to the shops they own (or the subset asked for), a reseller to their own room', async () => {
+    expect((await ready(ownerA.accessToken)).rooms.sort()).toEqual([`shop:${shopA1}`, `shop:${shopA2}`].sort());
+    expect((await ready(ownerA.accessToken, { shops: [shopA2, shopB] })).rooms).toEqual([`shop:${shopA2}`]);
+    expect((await ready(reseller.accessToken, { shops: [shopA1] })).rooms).toEqual([`reseller:${reseller.user.id}`]);
+  });
+
+  it("sends an order to its shop's owner and its reseller — another owner's socket receives nothing", async () => {
+    const a = await ready(ownerA.accessToken);
+    const b = await ready(ownerB.accessToken);
+    const r = await ready(reseller.accessToken);
+    const other = await ready((await buildReseller(app)).accessToken);
+    const gotA = collect(a.socket, 'order');
+    const gotB = collect(b.socket, 'order');
+    const gotR = collect(r.socket, 'order');
+    const gotOther = collect(other.socket, 'order');
+    const bAll: string[] = [];
+    b.socket.onAny((event: string) => bAll.push(event));
+
+    app.deps.bus.emit('order', order(shopA1, { resellerId: reseller.user.id, segment: 'buzzer' }));
+    await waitFor(() => gotA.length === 1 && gotR.length === 1);
+    await sleep(400);
+    expect(gotA[0]).toMatchObject({ room: `shop:${shopA1}`, count: 1, items: [{ shopId: shopA1, total: 50_000, resellerId: reseller.user.id, segment: 'buzzer' }] });
+    expect(gotR[0]!.room).toBe(`reseller:${reseller.user.id}`);
+    expect(gotB).toEqual([]);
+    expect(gotOther).toEqual([]);
+    expect(bAll.filter((e) => e !== 'stats')).toEqual([]);
+  });
+
+  it('coalesces a burst of 200 clicks into a handful of messages whose counts add up to 200', async () => {
+    const a = await ready(ownerA.accessToken, { shops: [shopA1] });
+    const got = collect(a.socket, 'click') as LiveClickEvent[];
+    const arrivals: number[] = [];
+    a.socket.on('click', () => arrivals.push(Date.now()));
+    const started = Date.now();
+    for (let i = 0; i < 200; i += 1) {
+      app.deps.bus.emit('click', {
+        shopId: shopA1,
+        productId: 'p'.repeat(24),
+        linkId: i % 2 ? 'a'.repeat(24) : 'b'.repeat(24),
+        channel: 'whatsapp',
+        kind: i % 10 === 0 ? 'bot' : 'click',
+        unique: i % 4 === 0,
+        at: new Date(),
+      });
+      if (i % 40 === 39) await sleep(100);
+    }
+    await waitFor(() => got.reduce((s, e) => s + e.count, 0) === 200);
+    const elapsed = Date.now() - started;
+    expect(got.length).toBeLessThanOrEqual(Math.ceil(elapsed / 250) + 1);
+    expect(got.length).toBeLessThan(10);
+    expect(got.reduce((s, e) => s + e.botClicks, 0)).toBe(20);
+    expect(got.reduce((s, e) => s + e.clicks, 0)).toBe(180);
+    expect(got.flatMap((e) => e.items).reduce((s, i) => s + i.count, 0)).toBe(200);
+    // The first click of a quiet room goes out at once.
+    expect(arrivals[0]! - started).toBeLessThan(200);
+    for (let i = 1; i < arrivals.length; i += 1) expect(arrivals[i]! - arrivals[i - 1]!).toBeGreaterThanOrEqual(200);
+  });
+
+  it("sends a stats snapshot with today's totals for the room", async () => {
+    const a = await ready(ownerA.accessToken, { shops: [shopA2] });
+    const stats = collect(a.socket, 'stats') as LiveStatsEvent[];
+    app.deps.rollups.add({ shopId: shopA2, timezone: 'Asia/Jakarta', at: new Date(), counts: { clicks: 40, uniqueClicks: 30, orders: 2, revenue: 90_000, commission: 6_000 } });
+    // Yesterday (Jakarta) does not count as today.
+    app.deps.rollups.add({ shopId: shopA2, timezone: 'Asia/Jakarta', at: new Date(Date.now() - 30 * 3_600_000), counts: { clicks: 1000 } });
+    await app.deps.rollups.flush();
+    await app.realtime.publishSnapshots();
+    await waitFor(() => stats.some((s) => s.clicks === 40));
+    expect(stats.find((s) => s.clicks === 40)).toMatchObject({ room: `shop:${shopA2}`, orders: 2, revenue: 90_000, conversionBp: 500, epc: 15_000, aov: 45_000 });
+  });
+
+  it('stops a socket when its token expires, unless it re-authenticates first', async () => {
+    const short = signAccessToken({ id: ownerA.user.id, role: 'owner' }, app.deps.config.jwtSecret, 2);
+    const dropping = await ready(short, { shops: [shopA1] });
+    const kept = await ready(signAccessToken({ id: ownerA.user.id, role: 'owner' }, app.deps.config.jwtSecret, 2), { shops: [shopA1] });
+    const ack = await new Promise<{ ok: boolean }>((resolve) => kept.socket.emit('reauth', ownerA.accessToken, resolve));
+    expect(ack.ok).toBe(true);
+    const refusedAck = await new Promise<{ ok: boolean; error?: string }>((resolve) => kept.socket.emit('reauth', ownerB.accessToken, resolve));
+    expect(refusedAck).toEqual({ ok: false, error: 'TOKEN_INVALID' });
+    const disconnected = new Promise<string>((resolve) => dropping.socket.once('disconnect', resolve));
+    const orders = collect(dropping.socket, 'order') as LiveOrderEvent[];
+    const keptOrders = collect(kept.socket, 'order') as LiveOrderEvent[];
+    expect(await disconnected).toBe('io server disconnect');
+    app.deps.bus.emit('order', order(shopA1));
+    await waitFor(() => keptOrders.length === 1);
+    expect(orders).toEqual([]);
+    expect(kept.socket.connected).toBe(true);
+  });
+});

@@ -1,0 +1,266 @@
+import type http from 'node:http';
+import { Server, type Socket } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import Redis from 'ioredis';
+import { computeStatsMetrics, type LiveClientEvents, type LiveServerEvents, type LiveStatsEvent } from '@tular/shared';
+import type { AppDeps } from '../appDeps';
+import type { AuthUser } from '../lib/authUser';
+import { verifyAccessToken } from '../lib/accessTokens';
+import { AppError } from '../lib/errors';
+import { ShopModel } from '../models/Shop';
+import { emptyCounts } from '../models/Rollup';
+import { bucketsFor } from '../rollups/buckets';
+import type { ClickHappened, CommissionChanged, MembershipChanged, OrderChanged, PayoutChanged, ShopChanged } from '../events/bus';
+import { ListAccumulator, RoomCoalescer } from './coalescer';
+import { ClickAccumulator, commissionItem, membershipItem, orderItem, payoutItem, resellerRoom, shopRoom } from './liveEvents';
+import { ShopTimezones, todayTotals } from './todayTotals';
+
+export interface RealtimeOptions {
+  /** Coalescing window per room and event type (ms): at most 1000/coalesceMs messages per second. */
+  coalesceMs?: number;
+  /** How often each active room gets a `stats` snapshot (ms); 0 disables the timer. */
+  statsIntervalMs?: number;
+  /** Redis pub/sub channel prefix (tests isolate themselves with their own). */
+  redisKey?: string;
+}
+
+interface SocketData {
+  user: AuthUser & { exp: number };
+  rooms: string[];
+  expiryTimer?: NodeJS.Timeout;
+}
+
+type LiveServer = Server<LiveClientEvents, LiveServerEvents, Record<string, never>, SocketData>;
+type LiveSocket = Socket<LiveClientEvents, LiveServerEvents, Record<string, never>, SocketData>;
+/** Events leave through a loosely typed emit: the coalescer serves every event name. */
+type LooseEmitter = { emit(event: string, payload: unknown): boolean };
+
+export interface Realtime {
+  io: LiveServer;
+  /** Resolves when the Redis adapter (if any) is connected. */
+  ready: Promise<void>;
+  /** Sends a `stats` snapshot to every active room on this instance (the timer calls it). */
+  publishSnapshots(rooms?: string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+const MAX_TIMER_MS = 2_147_000_000;
+const isId = (v: unknown): v is string => typeof v === 'string' && /^[a-f0-9]{24}$/i.test(v);
+
+function handshakeError(err: unknown): Error & { data?: unknown } {
+  const code = err instanceof AppError ? err.code : 'TOKEN_INVALID';
+  const message = err instanceof AppError ? err.message : 'The access token is not valid';
+  const e = new Error(message) as Error & { data?: unknown };
+  e.data = { code };
+  return e;
+}
+
+/**
+ * socket.io on the HTTP server: the handshake's access token decides the rooms — `shop:<id>` for
+ * each shop the owner owns (or the subset asked for), `reseller:<id>` for a reseller — and the
+ * socket is dropped when that token expires unless the client sends `reauth` with a fresh one.
+ * Domain events from the bus go out coalesced; no event triggers a database read.
+ */
+export function attachRealtime(server: http.Server, deps: AppDeps, options: RealtimeOptions = {}): Realtime {
+  const { config, bus, logger } = deps;
+  const io: LiveServer = new Server(server, {
+    cors: { origin: config.clientOrigin ? config.clientOrigin.split(',').map((o) => o.trim()) : false, credentials: true },
+    serveClient: false,
+  });
+
+  let redis: { pub: Redis; sub: Redis } | null = null;
+  let ready: Promise<void> = Promise.resolve();
+  if (config.redisUrl) {
+    const pub = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+    const sub = pub.duplicate();
+    redis = { pub, sub };
+    for (const client of [pub, sub]) client.on('error', (err) => logger.warn({ err: err.message }, 'redis (socket.io adapter) error'));
+    // Installed at once: ioredis queues the adapter's subscriptions until the connection is up.
+    io.adapter(createAdapter(pub, sub, { key: options.redisKey ?? 'tular.io' }));
+    const connected = (client: Redis): Promise<void> =>
+      client.status === 'ready' ? Promise.resolve() : new Promise((resolve, reject) => {
+        client.once('ready', () => resolve());
+        client.once('end', () => reject(new Error('redis connection ended')));
+      });
+    ready = Promise.all([connected(pub), connected(sub)]).then(() => undefined);
+    ready.catch((err: unknown) => logger.error({ err }, 'socket.io redis adapter could not connect; live events stay on this instance'));
+  }
+
+  const timezones = new ShopTimezones();
+
+  io.use((socket, next) => {
+    void (async () => {
+      const auth = socket.handshake.auth as { token?: unknown; shops?: unknown };
+      if (typeof auth.token !== 'string' || auth.token.length === 0) {
+        const e = new Error('Send the access token as auth.token') as Error & { data?: unknown };
+        e.data = { code: 'TOKEN_MISSING' };
+        throw e;
+      }
+      let user: SocketData['user'];
+      try {
+        user = verifyAccessToken(auth.token, config.jwtSecret);
+      } catch (err) {
+        throw handshakeError(err);
+      }
+      const wanted = Array.isArray(auth.shops) ? auth.shops.filter(isId) : null;
+      let rooms: string[] = [];
+      if (user.role === 'reseller') rooms = [resellerRoom(user.id)];
+      else {
+        // Owners see their own shops; an admin may watch any shop they name.
+        const filter = user.role === 'admin' ? { _id: { $in: wanted ?? [] } } : { ownerId: user.id, ...(wanted ? { _id: { $in: wanted } } : {}) };
+        const shops = await ShopModel.find(filter, { timezone: 1 }).lean();
+        for (const s of shops) timezones.remember(String(s._id), s.timezone);
+        rooms = shops.map((s) => shopRoom(String(s._id)));
+      }
+      socket.data.user = user;
+      socket.data.rooms = rooms;
+    })().then(
+      () => next(),
+      (err: Error & { data?: unknown }) => {
+        if (err.data) return next(err);
+        // A database hiccup: say so without its internals; the client retries.
+        logger.warn({ err }, 'live socket handshake failed');
+        const e = new Error('Live stats are unavailable right now; retry shortly') as Error & { data?: unknown };
+        e.data = { code: 'SERVICE_UNAVAILABLE' };
+        next(e);
+      },
+    );
+  });
+
+  const armExpiry = (socket: LiveSocket): void => {
+    if (socket.data.expiryTimer) clearTimeout(socket.data.expiryTimer);
+    const ms = Math.min(MAX_TIMER_MS, Math.max(0, socket.data.user.exp * 1000 - Date.now()));
+    socket.data.expiryTimer = setTimeout(() => socket.disconnect(true), ms);
+    socket.data.expiryTimer.unref();
+  };
+
+  io.on('connection', (socket) => {
+    void socket.join(socket.data.rooms);
+    armExpiry(socket);
+    socket.emit('ready', { rooms: socket.data.rooms });
+    scheduleSnapshot(socket.data.rooms);
+    socket.on('reauth', (token, ack) => {
+      try {
+        const next = verifyAccessToken(String(token), config.jwtSecret);
+        if (next.id !== socket.data.user.id) throw new Error('another user');
+        socket.data.user = next;
+        armExpiry(socket);
+        if (typeof ack === 'function') ack({ ok: true });
+      } catch (err) {
+        if (typeof ack === 'function') ack({ ok: false, error: err instanceof AppError ? err.code : 'TOKEN_INVALID' });
+      }
+    });
+    socket.on('disconnect', () => {
+      if (socket.data.expiryTimer) clearTimeout(socket.data.expiryTimer);
+    });
+  });
+
+  const coalescer = new RoomCoalescer((room, event, payload) => {
+    (io.to(room) as unknown as LooseEmitter).emit(event, { room, ...(payload as object), sentAt: new Date().toISOString() });
+  }, options.coalesceMs ?? 250);
+
+  const roomsOf = (shopId: string, resellerId?: string | null): string[] => (resellerId ? [shopRoom(shopId), resellerRoom(resellerId)] : [shopRoom(shopId)]);
+  const onClick = (c: ClickHappened): void => {
+    for (const room of roomsOf(c.shopId, c.resellerId)) coalescer.push(room, 'click', c, () => new ClickAccumulator());
+  };
+  const onOrder = (o: OrderChanged): void => {
+    const item = orderItem(o);
+    for (const room of roomsOf(o.shopId, o.resellerId)) coalescer.push(room, 'order', item, () => new ListAccumulator());
+  };
+  const onCommission = (c: CommissionChanged): void => {
+    const item = commissionItem(c);
+    for (const room of roomsOf(c.shopId, c.resellerId)) coalescer.push(room, 'commission', item, () => new ListAccumulator());
+  };
+  const onPayout = (p: PayoutChanged): void => {
+    const item = payoutItem(p);
+    for (const room of roomsOf(p.shopId, p.resellerId)) coalescer.push(room, 'payout', item, () => new ListAccumulator());
+  };
+  const onMembership = (m: MembershipChanged): void => {
+    const item = membershipItem(m);
+    for (const room of roomsOf(m.shopId, m.resellerId)) coalescer.push(room, 'membership', item, () => new ListAccumulator());
+  };
+  const onShop = (s: ShopChanged): void => timezones.forget(s.shopId);
+  bus.on('click', onClick);
+  bus.on('order', onOrder);
+  bus.on('commission', onCommission);
+  bus.on('payout', onPayout);
+  bus.on('membership', onMembership);
+  bus.on('shop', onShop);
+
+  let snapshotting = false;
+  const publishSnapshots = async (only?: string[]): Promise<void> => {
+    const local = io.of('/').adapter.rooms;
+    const rooms = (only ?? [...local.keys()]).filter((r) => (local.get(r)?.size ?? 0) > 0);
+    const shopIds = rooms.filter((r) => r.startsWith('shop:')).map((r) => r.slice(5));
+    const resellerIds = rooms.filter((r) => r.startsWith('reseller:')).map((r) => r.slice(9));
+    if (shopIds.length + resellerIds.length === 0) return;
+    const now = new Date();
+    const [shops, resellers] = await Promise.all([todayTotals('shop', shopIds, timezones, now), todayTotals('reseller', resellerIds, timezones, now)]);
+    const jakartaToday = bucketsFor(now, 'Asia/Jakarta')[1].period;
+    const sentAt = now.toISOString();
+    const zones = await timezones.resolve(shopIds);
+    const send = (room: string, day: string, counts = emptyCounts()): void => {
+      const payload: LiveStatsEvent = { room, day, ...computeStatsMetrics(counts), sentAt };
+      // Each instance serves its own sockets; a broadcast would repeat the snapshot per instance.
+      io.local.to(room).emit('stats', payload);
+    };
+    for (const id of shopIds) send(shopRoom(id), bucketsFor(now, zones.get(id) ?? 'Asia/Jakarta')[1].period, shops.get(id));
+    for (const id of resellerIds) send(resellerRoom(id), jakartaToday, resellers.get(id));
+  };
+
+  const runSnapshots = (only?: string[]): void => {
+    if (snapshotting) return;
+    snapshotting = true;
+    publishSnapshots(only)
+      .catch((err: unknown) => logger.warn({ err }, 'live stats snapshot failed'))
+      .finally(() => {
+        snapshotting = false;
+      });
+  };
+
+  // New sockets get a snapshot soon after joining; joins within 100 ms share one query.
+  let pendingRooms = new Set<string>();
+  let pendingTimer: NodeJS.Timeout | null = null;
+  function scheduleSnapshot(rooms: string[]): void {
+    for (const r of rooms) pendingRooms.add(r);
+    if (pendingTimer) return;
+    pendingTimer = setTimeout(() => {
+      pendingTimer = null;
+      const batch = [...pendingRooms];
+      pendingRooms = new Set();
+      publishSnapshots(batch).catch((err: unknown) => logger.warn({ err }, 'live stats snapshot failed'));
+    }, 100);
+    pendingTimer.unref();
+  }
+
+  const statsIntervalMs = options.statsIntervalMs ?? 5000;
+  const statsTimer = statsIntervalMs > 0 ? setInterval(() => runSnapshots(), statsIntervalMs) : null;
+  statsTimer?.unref();
+
+  let closed: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      if (statsTimer) clearInterval(statsTimer);
+      if (pendingTimer) clearTimeout(pendingTimer);
+      bus.off('click', onClick);
+      bus.off('order', onOrder);
+      bus.off('commission', onCommission);
+      bus.off('payout', onPayout);
+      bus.off('membership', onMembership);
+      bus.off('shop', onShop);
+      coalescer.close();
+      io.local.disconnectSockets(true);
+      // Not io.close(): that would also close the HTTP server, whose graceful stop server.ts owns.
+      io.engine.close();
+      await ready.catch(() => undefined);
+      if (redis) {
+        const adapter = io.of('/').adapter as { close?: () => Promise<void> | void };
+        await Promise.resolve(adapter.close?.()).catch(() => undefined);
+        await Promise.all([redis.pub.quit().catch(() => undefined), redis.sub.quit().catch(() => undefined)]);
+      }
+    })();
+    return closed;
+  };
+
+  return { io, ready, publishSnapshots, close };
+}

@@ -1,0 +1,214 @@
+import type { EventBus } from '../events/bus';
+import type { Logger } from '../lib/logger';
+import type { RollupFact } from '../rollups/rollupWriter';
+import { clickFact } from '../rollups/rollupFacts';
+import { ClickEventModel, type ClickEventRecord } from '../models/ClickEvent';
+import type { ResolvedLink } from './linkCache';
+
+/** What the buffer needs from the rollup writer (deps.rollups). */
+export interface RollupSink {
+  add(fact: RollupFact): void;
+}
+
+export interface ClickBufferOptions {
+  logger: Logger;
+  bus: EventBus;
+  rollups: RollupSink;
+  intervalMs?: number;
+  /** A batch this big is flushed at once rather than on the timer. */
+  batchSize?: number;
+  /** Past this many buffered events (the database is down or too slow), raw events are shed; their counts are kept. */
+  highWater?: number;
+  maxBackoffMs?: number;
+}
+
+export interface ClickBufferStats {
+  /** Raw events waiting in memory (including a batch being retried). */
+  buffered: number;
+  /** Raw events stored in the database. */
+  written: number;
+  /** Raw events dropped under overload; their rollup counts and live events were still applied. */
+  shed: number;
+  /** Failed insert attempts that were retried. */
+  retries: number;
+  /** Raw events still unwritten when shutdown gave up (the database stayed down); logged as an error. */
+  lost: number;
+}
+
+interface PendingClick {
+  record: ClickEventRecord;
+  target: ResolvedLink;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
+const yieldToIo = (): Promise<void> => new Promise((r) => setImmediate(r));
+const PUBLISH_SLICE = 64;
+
+/**
+ * Clicks are appended in memory and written in batches behind the redirect: one unordered
+ * `insertMany` of raw events (client-made `_id`s, so a retried batch that partly landed is stored
+ * once — a duplicate key means "already there"), then rollup increments and live `click` events.
+ * A failed batch is kept and retried with exponential backoff; memory stays bounded by shedding raw
+ * events past a high-water mark while still counting them.
+ */
+export class ClickBuffer {
+  private queue: PendingClick[] = [];
+  private inflight: PendingClick[] = [];
+  private running: Promise<void> | null = null;
+  private failures = 0;
+  private closing = false;
+  private giveUpAt = Infinity;
+  private timer?: NodeJS.Timeout;
+  private readonly batchSize: number;
+  private readonly highWater: number;
+  private readonly maxBackoffMs: number;
+  private counters = { written: 0, shed: 0, retries: 0, lost: 0 };
+  private lastShedLog = 0;
+
+  constructor(private readonly opts: ClickBufferOptions) {
+    this.batchSize = opts.batchSize ?? 500;
+    this.highWater = opts.highWater ?? 100_000;
+    this.maxBackoffMs = opts.maxBackoffMs ?? 5000;
+    this.timer = setInterval(() => {
+      if (!this.running) void this.flush();
+    }, opts.intervalMs ?? 250);
+    this.timer.unref();
+  }
+
+  record(record: ClickEventRecord, target: ResolvedLink): void {
+    const click = { record, target };
+    if (this.queue.length + this.inflight.length >= this.highWater) {
+      this.counters.shed += 1;
+      this.publish(click);
+      const now = Date.now();
+      if (now - this.lastShedLog > 5000) {
+        this.lastShedLog = now;
+        this.opts.logger.error({ shed: this.counters.shed, buffered: this.queue.length + this.inflight.length }, 'click buffer full: shedding raw click events (rollup counts kept)');
+      }
+      return;
+    }
+    this.queue.push(click);
+    // After close() there is no timer: a straggler (a request finishing during shutdown) is written at once.
+    if ((this.queue.length >= this.batchSize || this.closing) && !this.running) void this.flush();
+  }
+
+  stats(): ClickBufferStats {
+    return { buffered: this.queue.length + this.inflight.length, ...this.counters };
+  }
+
+  /** Writes everything buffered so far (waits for a running flush, then drains). Resolves when the buffer is empty or shutdown gave up. */
+  async flush(): Promise<void> {
+    while (this.running) await this.running;
+    if (this.queue.length === 0) return;
+    this.running = this.drain().finally(() => {
+      this.running = null;
+    });
+    await this.running;
+  }
+
+  /** Shutdown: stop the timer and flush, retrying for at most `timeoutMs` while the database is away. */
+  async close(timeoutMs = 10_000): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.closing = true;
+    this.giveUpAt = Date.now() + timeoutMs;
+    await this.flush();
+    const left = this.queue.length + this.inflight.length;
+    if (left > 0) {
+      this.counters.lost += left;
+      this.opts.logger.error({ lost: left, stats: this.stats() }, 'shutdown: the database stayed unavailable; raw click events were not stored');
+    } else {
+      const stats = this.stats();
+      // Shed events are counted but their raw rows are gone: say so where operators look (warn).
+      if (stats.shed > 0) this.opts.logger.warn({ stats }, 'click buffer flushed; some raw click events were shed under overload (their counts are in the rollups)');
+      else this.opts.logger.info({ stats }, 'click buffer flushed');
+    }
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      this.inflight = this.queue.splice(0, this.batchSize);
+      for (;;) {
+        try {
+          await this.insert(this.inflight.map((c) => c.record));
+          break;
+        } catch (err) {
+          this.failures += 1;
+          this.counters.retries += 1;
+          const delay = Math.min(this.maxBackoffMs, 100 * 2 ** Math.min(this.failures - 1, 10)) + Math.floor(Math.random() * 100);
+          if (this.closing && Date.now() + delay > this.giveUpAt) {
+            // Keep them counted as buffered; close() reports them.
+            this.queue.unshift(...this.inflight);
+            this.inflight = [];
+            return;
+          }
+          this.opts.logger.warn({ err: (err as Error).message, batch: this.inflight.length, retryInMs: delay }, 'click batch not stored; retrying');
+          await sleep(delay);
+        }
+      }
+      this.failures = 0;
+      const done = this.inflight;
+      this.inflight = [];
+      this.counters.written += done.length;
+      // In slices, yielding between them: counting a whole batch at once would stall redirects (p99).
+      for (let i = 0; i < done.length; i += PUBLISH_SLICE) {
+        if (i > 0) await yieldToIo();
+        for (const click of done.slice(i, i + PUBLISH_SLICE)) this.publish(click);
+      }
+      if (this.queue.length > 0) await yieldToIo();
+    }
+  }
+
+  private async insert(records: ClickEventRecord[]): Promise<void> {
+    try {
+      await ClickEventModel.collection.insertMany(records, { ordered: false });
+    } catch (err) {
+      // A retry of a batch that partly landed: duplicates of our own _ids mean "already stored".
+      if (onlyDuplicateKeys(err)) return;
+      throw err;
+    }
+  }
+
+  /** Rollup counts and the live event, once the raw event is durable (or shed). */
+  private publish({ record, target }: PendingClick): void {
+    const resellerId = target.attributed ? target.ids.reseller : undefined;
+    this.opts.rollups.add(
+      clickFact(
+        {
+          shopId: target.ids.shop,
+          productId: target.ids.product,
+          resellerId,
+          linkId: target.ids.link,
+          segment: target.segment,
+          channel: target.channel,
+          kind: record.kind,
+          unique: record.unique,
+          at: record.at,
+        },
+        target.timezone,
+      ),
+    );
+    this.opts.bus.emit('click', {
+      shopId: target.ids.shop,
+      ...(target.ids.product ? { productId: target.ids.product } : {}),
+      linkId: target.ids.link,
+      ...(resellerId ? { resellerId } : {}),
+      ...(target.segment ? { segment: target.segment } : {}),
+      channel: target.channel,
+      kind: record.kind,
+      unique: record.unique,
+      at: record.at,
+    });
+  }
+}
+
+function onlyDuplicateKeys(err: unknown): boolean {
+  const e = err as { code?: number; writeErrors?: unknown } | null;
+  if (!e) return false;
+  const list = Array.isArray(e.writeErrors) ? e.writeErrors : e.writeErrors ? [e.writeErrors] : [];
+  if (list.length === 0) return e.code === 11000;
+  return list.every((w) => {
+    const we = w as { code?: number; err?: { code?: number } };
+    return (we.code ?? we.err?.code) === 11000;
+  });
+}

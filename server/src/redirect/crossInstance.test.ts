@@ -1,0 +1,69 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { buildTestApp, useTestDatabase, type TestApp } from '../../test/harness';
+import { buildOwner, buildProduct, buildReseller, buildShop, joinShop } from '../../test/factories';
+import { freePort } from '../db/ferretdb';
+
+useTestDatabase();
+const BROWSER = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15';
+const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+let redis: ChildProcess | undefined;
+let a: TestApp;
+let b: TestApp;
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i += 1) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => (socket.destroy(), resolve(false)));
+    });
+    if (ok) return;
+    await sleep(50);
+  }
+  throw new Error('redis-server did not start');
+}
+
+(hasRedis ? describe : describe.skip)('two instances behind one database and Redis', () => {
+  beforeAll(async () => {
+    const port = await freePort();
+    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    await waitForPort(port);
+    a = buildTestApp({ redisUrl: `redis://127.0.0.1:${port}` });
+    b = buildTestApp({ redisUrl: `redis://127.0.0.1:${port}` });
+    await sleep(200);
+  });
+  afterAll(async () => {
+    // Both instances' Redis clients (link cache and socket.io adapter) must quit before Redis goes.
+    await Promise.all([a, b].map(async (t) => t && (await t.close(), await t.redirect.close(), await t.deps.lifecycle.shutdown())));
+    if (redis && redis.exitCode === null) {
+      const gone = new Promise((resolve) => redis!.once('exit', resolve));
+      redis.kill('SIGTERM');
+      await gone;
+    }
+  });
+
+  it('drops the link from both caches when an owner disables it on one instance', async () => {
+    const owner = await buildOwner(a);
+    const shop = await buildShop(a, owner);
+    const product = await buildProduct(a, owner, shop.id);
+    const reseller = await buildReseller(a);
+    await joinShop(a, reseller, shop.id, owner);
+    const link = (await a.http.post('/api/v1/links').set(reseller.auth).send({ productId: product.id })).body.data;
+    expect((await a.http.get(`/r/${link.code}`).set('User-Agent', BROWSER)).status).toBe(302);
+    expect((await b.http.get(`/r/${link.code}`).set('User-Agent', BROWSER)).status).toBe(302);
+    expect(b.redirect.cache.peek(link.code)).toBeTruthy();
+
+    await a.http.patch(`/api/v1/links/${link.id}`).set(owner.auth).send({ active: false }).expect(200);
+    expect((await a.http.get(`/r/${link.code}`).set('User-Agent', BROWSER)).status).toBe(404);
+    let statusOnB = 0;
+    for (let i = 0; i < 40 && statusOnB !== 404; i += 1) {
+      statusOnB = (await b.http.get(`/r/${link.code}`).set('User-Agent', BROWSER)).status;
+      if (statusOnB !== 404) await sleep(50);
+    }
+    expect(statusOnB).toBe(404);
+    await Promise.all([a.redirect.clicks.flush(), b.redirect.clicks.flush()]);
+  });
+});

@@ -1,0 +1,222 @@
+import crypto from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import mongoose, { Types } from 'mongoose';
+import { LINK_CODE_PATTERN } from '@tular/shared';
+import type { AppDeps } from '../appDeps';
+import { ATTRIBUTION_COOKIE, readCookie, signAttribution } from '../lib/attributionCookie';
+import { RateLimiter } from '../lib/rateLimiter';
+import type { ClickEventRecord } from '../models/ClickEvent';
+import { classifyUserAgent } from './classify';
+import { ClickBuffer } from './clickBuffer';
+import { LinkCache, type ResolvedLink } from './linkCache';
+import { NOT_FOUND_PAGE, RATE_LIMITED_PAGE, UNAVAILABLE_PAGE } from './pages';
+import { UniqueTracker } from './uniqueTracker';
+
+export const VISITOR_COOKIE = 'tular_vid';
+const VISITOR_ID = /^[A-Za-z0-9_-]{16,32}$/;
+const VISITOR_MAX_AGE = 400 * 24 * 60 * 60; // the longest browsers honour
+const UTM_KEYS = ['source', 'medium', 'campaign', 'content', 'term'] as const;
+
+export interface RedirectHandler {
+  /** Answers `GET|HEAD /r/:code` and returns true; returns false for every other request (Express takes it). */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  clicks: ClickBuffer;
+  cache: LinkCache;
+  close(): Promise<void>;
+}
+
+export interface RedirectOptions {
+  /** Overrides for tests and the benchmark. */
+  clickBuffer?: { intervalMs?: number; batchSize?: number; highWater?: number; maxBackoffMs?: number };
+  cache?: { maxEntries?: number; ttlMs?: number; negativeTtlMs?: number };
+}
+
+/**
+ * `/r/:code` on the raw Node request, before Express: a regex check, a Map lookup for the rate limit,
+ * a Map lookup for the target, two cookies and a 302 — the database is only touched on a cache miss,
+ * and the click is appended to an in-memory buffer written in batches.
+ */
+export function createRedirect(deps: AppDeps, options: RedirectOptions = {}): RedirectHandler {
+  const { config, logger, bus, lifecycle } = deps;
+  const cache = new LinkCache({ publicUrl: config.publicUrl, logger, bus, redisUrl: config.redisUrl, ...options.cache });
+  const clicks = new ClickBuffer({ logger, bus, rollups: deps.rollups, ...options.clickBuffer });
+  const unique = new UniqueTracker();
+  if (mongoose.connection.readyState === 1) {
+    const started = Date.now();
+    cache.warm().then(
+      (count) => logger.info({ links: count, ms: Date.now() - started }, 'redirect cache warmed'),
+      (err: unknown) => logger.warn({ err }, 'redirect cache warm-up failed; links load on first visit'),
+    );
+  }
+  const limiter = new RateLimiter(config.rateLimitRedirectPerMinute, 60_000);
+  const publicHttps = config.publicUrl.startsWith('https:');
+
+  const clientIp = (req: IncomingMessage): string => {
+    if (config.trustProxy) {
+      const forwarded = req.headers['x-forwarded-for'];
+      const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+      if (first) return first;
+    }
+    return req.socket.remoteAddress ?? 'unknown';
+  };
+  // IPs repeat (and are low-entropy, hence the HMAC): memoise the hash per address, bounded.
+  const ipHashes = new Map<string, string>();
+  const ipHash = (ip: string): string => {
+    let hash = ipHashes.get(ip);
+    if (!hash) {
+      if (ipHashes.size >= 50_000) ipHashes.clear();
+      hash = crypto.createHmac('sha256', config.ipHashSalt).update(ip).digest('base64url').slice(0, 22);
+      ipHashes.set(ip, hash);
+    }
+    return hash;
+  };
+  // Visitor ids are random (high-entropy), so a salted one-shot hash is enough and ~3× cheaper than an HMAC.
+  const visitorHash = (id: string): string => crypto.hash('sha256', `${config.ipHashSalt}|v|${id}`, 'base64url').slice(0, 22);
+
+  function sendPage(res: ServerResponse, status: number, body: Buffer, head: boolean, extra: Record<string, string> = {}): void {
+    res.writeHead(status, {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Length': body.length,
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      ...extra,
+    });
+    res.end(head ? undefined : body);
+  }
+
+  function answer(req: IncomingMessage, res: ServerResponse, target: ResolvedLink | null, query: string, ip: string, head: boolean): void {
+    if (!target) return sendPage(res, 404, NOT_FOUND_PAGE, head);
+    const now = new Date();
+    const ua = req.headers['user-agent'];
+    const agent = classifyUserAgent(ua);
+    const cookieHeader = req.headers.cookie;
+    const cookies: string[] = [];
+
+    let visitorId = readCookie(cookieHeader, VISITOR_COOKIE);
+    if (!visitorId || !VISITOR_ID.test(visitorId)) {
+      visitorId = crypto.randomUUID().replaceAll('-', '');
+      if (agent.kind === 'click') cookies.push(`${VISITOR_COOKIE}=${visitorId}; Max-Age=${VISITOR_MAX_AGE}; Path=/; HttpOnly; SameSite=Lax${secureFlag(req)}`);
+    }
+    // Last click wins: a new cookie replaces the old one and restarts the shop's window.
+    if (target.attributed && agent.kind === 'click') {
+      const value = signAttribution(
+        { linkId: target.ids.link, code: target.code, resellerId: target.ids.reseller, shopId: target.ids.shop, clickedAt: now },
+        config.cookieSecret,
+      );
+      cookies.push(`${ATTRIBUTION_COOKIE}=${value}; Max-Age=${target.attributionDays * 86_400}; Path=/; HttpOnly; SameSite=Lax${secureFlag(req)}`);
+    }
+    const headers: Record<string, string | string[] | number> = {
+      Location: target.location,
+      'Cache-Control': 'no-store',
+      'Referrer-Policy': 'strict-origin-when-cross-origin',
+      'Content-Length': 0,
+    };
+    if (cookies.length) headers['Set-Cookie'] = cookies;
+    res.writeHead(302, headers);
+    res.end();
+
+    // HEAD is what link checkers send; it redirects but is not a visit.
+    if (head) return;
+    const ipDigest = ipHash(ip);
+    const isUnique = agent.kind === 'click' && unique.check([`${target.ids.link}|v|${visitorId}`, `${target.ids.link}|i|${ipDigest}|${agent.id}`], now.getTime());
+    const record: ClickEventRecord = {
+      _id: new Types.ObjectId(),
+      linkId: target.linkId,
+      code: target.code,
+      shopId: target.shopId,
+      productId: target.productId,
+      resellerId: target.attributed ? target.resellerId : null,
+      kind: agent.kind,
+      unique: isUnique,
+      ipHash: ipDigest,
+      device: agent.device,
+      os: agent.os,
+      browser: agent.browser,
+      channel: target.channel,
+      viaQr: false,
+      at: now,
+    };
+    // Absent rather than null: smaller documents, fewer bytes for the batch insert.
+    if (agent.kind === 'click') record.visitorHash = visitorHash(visitorId);
+    const referrer = referrerHost(req.headers.referer);
+    if (referrer) record.referrerHost = referrer;
+    if (query) {
+      const params = new URLSearchParams(query);
+      record.viaQr = params.get('src') === 'qr';
+      for (const key of UTM_KEYS) {
+        const value = params.get(`utm_${key}`);
+        if (value) (record.utm ??= {})[key] = value.slice(0, 100);
+      }
+    }
+    clicks.record(record, target);
+  }
+
+  function secureFlag(req: IncomingMessage): string {
+    if (publicHttps) return '; Secure';
+    if (config.trustProxy && req.headers['x-forwarded-proto'] === 'https') return '; Secure';
+    return '';
+  }
+
+  function fail(res: ServerResponse, head: boolean, code: string, err: unknown): void {
+    logger.warn({ err: (err as Error).message, code }, 'redirect: could not answer (link lookup failed and nothing cached?)');
+    if (!res.headersSent) sendPage(res, 503, UNAVAILABLE_PAGE, head, { 'Retry-After': '5' });
+    else res.destroy();
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = req.url;
+    if (!url || url.charCodeAt(0) !== 47 /* / */ || url.charCodeAt(1) !== 114 /* r */ || url.charCodeAt(2) !== 47) return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const head = req.method === 'HEAD';
+    const q = url.indexOf('?');
+    const code = q === -1 ? url.slice(3) : url.slice(3, q);
+    const query = q === -1 ? '' : url.slice(q + 1);
+    // Malformed codes never reach the cache or the database.
+    if (!LINK_CODE_PATTERN.test(code)) {
+      sendPage(res, 404, NOT_FOUND_PAGE, head);
+      return true;
+    }
+    const ip = clientIp(req);
+    const retryAfter = limiter.hit(ip);
+    if (retryAfter) {
+      sendPage(res, 429, RATE_LIMITED_PAGE, head, { 'Retry-After': String(retryAfter) });
+      return true;
+    }
+    const cached = cache.peek(code);
+    if (cached !== undefined) {
+      // No closures on the hit path: this runs for every visit.
+      try {
+        answer(req, res, cached, query, ip, head);
+      } catch (err) {
+        fail(res, head, code, err);
+      }
+      return true;
+    }
+    cache
+      .get(code)
+      .then((target) => answer(req, res, target, query, ip, head))
+      .catch((err: unknown) => fail(res, head, code, err));
+    return true;
+  }
+
+  lifecycle.onShutdown('click buffer', async () => {
+    await clicks.close();
+    await cache.close();
+  });
+
+  return {
+    handle,
+    clicks,
+    cache,
+    close: async () => {
+      await clicks.close();
+      await cache.close();
+    },
+  };
+}
+
+function referrerHost(referer: string | undefined): string | null {
+  if (!referer) return null;
+  const m = /^https?:\/\/([^/:?#@]+)/i.exec(referer);
+  return m ? m[1]!.toLowerCase().slice(0, 255) : null;
+}

@@ -1,0 +1,114 @@
+import { useTestDatabase } from '../../test/harness';
+import { rollupCollection } from '../models/Rollup';
+import { RollupWriter } from './rollupWriter';
+import { readRollups, sumBuckets } from './rollupReader';
+import { bucketsFor, monthRange } from './buckets';
+
+useTestDatabase();
+
+const SHOP = 'a'.repeat(24);
+const TZ = 'Asia/Jakarta';
+
+describe('bucketsFor (shop time zone)', () => {
+  it('puts 16:59:59Z and 17:00:00Z on different Jakarta days (midnight is 17:00 UTC)', () => {
+    const [hourBefore, dayBefore] = bucketsFor(new Date('2026-11-21T16:59:59Z'), TZ);
+    const [hourAfter, dayAfter] = bucketsFor(new Date('2026-11-21T17:00:00Z'), TZ);
+    expect(dayBefore.period).toBe('2026-11-21');
+    expect(dayAfter.period).toBe('2026-11-22');
+    expect(hourBefore.period).toBe('2026-11-21T23');
+    expect(hourAfter.period).toBe('2026-11-22T00');
+    expect(dayAfter.start.toISOString()).toBe('2026-11-21T17:00:00.000Z');
+    expect(dayBefore.start.toISOString()).toBe('2026-11-20T17:00:00.000Z');
+    expect(hourBefore.start.toISOString()).toBe('2026-11-21T16:00:00.000Z');
+  });
+
+  it('uses the local calendar month (1 Dec 00:30 Jakarta is December)', () => {
+    const m = monthRange(new Date('2026-11-30T17:30:00Z'), TZ);
+    expect(m.label).toBe('2026-12');
+    expect(m.from.toISOString()).toBe('2026-11-30T17:00:00.000Z');
+    expect(m.to.toISOString()).toBe('2026-12-31T17:00:00.000Z');
+  });
+});
+
+describe('RollupWriter', () => {
+  it('merges increments per bucket and writes every scope, hour and day', async () => {
+    const writer = new RollupWriter({ intervalMs: 0 });
+    const at = new Date('2026-11-21T16:59:59Z');
+    for (let i = 0; i < 10; i += 1) {
+      writer.add({ shopId: SHOP, timezone: TZ, at, productId: 'p1', resellerId: 'r1', linkId: 'l1', segment: 'buzzer', channel: 'whatsapp', counts: { clicks: 1, uniqueClicks: i % 2 } });
+    }
+    expect(writer.backlog).toBe(12);
+    await writer.flush();
+    expect(writer.backlog).toBe(0);
+    const days = await readRollups({ scope: 'shop', shopId: SHOP, granularity: 'day' });
+    expect(days).toEqual([expect.objectContaining({ period: '2026-11-21', clicks: 10, uniqueClicks: 5 })]);
+    for (const scope of ['product', 'reseller', 'link', 'segment', 'channel'] as const) {
+      const hours = await readRollups({ scope, shopId: SHOP, granularity: 'hour' });
+      expect(hours).toEqual([expect.objectContaining({ period: '2026-11-21T23', clicks: 10 })]);
+    }
+  });
+
+  it('two writers racing on the same buckets lose nothing (each writes its own documents)', async () => {
+    const shopId = 'b'.repeat(24);
+    const a = new RollupWriter({ intervalMs: 0 });
+    const b = new RollupWriter({ intervalMs: 0 });
+    const at = new Date('2026-11-22T03:00:00Z');
+    const rounds = 20;
+    await Promise.all(
+      [a, b].map(async (w) => {
+        for (let i = 0; i < rounds; i += 1) {
+          w.add({ shopId, timezone: TZ, at, productId: 'p', counts: { orders: 1, revenue: 25_000 } });
+          // Flushes race the other writer's flushes on the same logical bucket.
+          await Promise.all([w.flush(), w.flush()]);
+        }
+      }),
+    );
+    const [total] = await readRollups({ scope: 'shop', shopId, granularity: 'day' });
+    expect(total).toMatchObject({ orders: 2 * rounds, revenue: 2 * rounds * 25_000 });
+  });
+
+  it('retrying a batch that was partly written does not count twice', async () => {
+    const shopId = 'c'.repeat(24);
+    const writer = new RollupWriter({ intervalMs: 0, chunkSize: 2 });
+    const at = new Date('2026-11-22T03:00:00Z');
+    writer.add({ shopId, timezone: TZ, at, productId: 'p', resellerId: 'r', counts: { clicks: 3 } });
+    const coll = rollupCollection();
+    const realBulkWrite = coll.bulkWrite.bind(coll);
+    let calls = 0;
+    // The second chunk "fails" after its writes landed — like a connection lost before the reply.
+    const spy = jest.spyOn(coll, 'bulkWrite').mockImplementation(async (...args: Parameters<typeof coll.bulkWrite>) => {
+      calls += 1;
+      const result = await realBulkWrite(...args);
+      if (calls === 2) throw new Error('connection reset');
+      return result;
+    });
+    try {
+      await writer.flush();
+    } finally {
+      spy.mockRestore();
+    }
+    writer.add({ shopId, timezone: TZ, at, productId: 'p', resellerId: 'r', counts: { clicks: 1 } });
+    await writer.flush();
+    const buckets = [
+      ...(await readRollups({ scope: 'shop', shopId, granularity: 'day' })),
+      ...(await readRollups({ scope: 'product', shopId, granularity: 'hour' })),
+      ...(await readRollups({ scope: 'reseller', shopId, granularity: 'day' })),
+    ];
+    expect(buckets.map((b) => b.clicks)).toEqual([4, 4, 4]);
+    expect(sumBuckets(await readRollups({ scope: 'shop', shopId, granularity: 'hour' })).clicks).toBe(4);
+  });
+
+  it('keeps increments while the database refuses writes and writes them once it is back', async () => {
+    const shopId = 'd'.repeat(24);
+    const writer = new RollupWriter({ intervalMs: 0 });
+    writer.add({ shopId, timezone: TZ, at: new Date(), counts: { previews: 2 } });
+    const coll = rollupCollection();
+    const spy = jest.spyOn(coll, 'bulkWrite').mockRejectedValue(new Error('db down'));
+    await expect(writer.flush(2)).rejects.toThrow('db down');
+    spy.mockRestore();
+    writer.add({ shopId, timezone: TZ, at: new Date(), counts: { previews: 1 } });
+    await writer.flush();
+    const [day] = await readRollups({ scope: 'shop', shopId, granularity: 'day' });
+    expect(day!.previews).toBe(3);
+  });
+});
