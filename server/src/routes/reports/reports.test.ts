@@ -93,7 +93,14 @@ afterAll(() => app.deps.lifecycle.shutdown());
 
 describe('GET /shops/:shopId/reports/monthly', () => {
   it('reports revenue, orders, commission paid and owed by month in the shop time zone (JSON)', async () => {
-    const res = await app.http.get(`/api/v1/shops/${shopId}/reports/monthly?year=2026`).set(owner.auth);
+    // The clock (only Date) stands in mid-June 2026, so July to December have not begun and owe nothing yet.
+    jest.useFakeTimers({ now: new Date('2026-06-15T05:00:00Z'), doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });
+    let res;
+    try {
+      res = await app.http.get(`/api/v1/shops/${shopId}/reports/monthly?year=2026`).set(owner.auth);
+    } finally {
+      jest.useRealTimers();
+    }
     expect(res.status).toBe(200);
     const report = res.body.data as MonthlyReport;
     expect(report.months).toHaveLength(12);
@@ -102,6 +109,8 @@ describe('GET /shops/:shopId/reports/monthly', () => {
     expect(feb).toMatchObject({ orders: 1, revenue: 40_000, commissionPaid: 0, commissionOwed: 6_000 });
     expect(mar).toMatchObject({ orders: 1, revenue: 60_000, commissionPaid: 5_000, commissionOwed: 4_000 });
     expect(apr).toMatchObject({ orders: 0, revenue: 0, commissionPaid: 0, commissionOwed: 4_000 });
+    expect(report.months[5]).toMatchObject({ month: '2026-06', commissionOwed: 4_000 });
+    expect(report.months[6]).toMatchObject({ month: '2026-07', commissionOwed: 0 });
     expect(report.months[11]).toMatchObject({ commissionOwed: 0 });
     expect(report.totals).toEqual({ orders: 3, units: 6, revenue: 200_000, commission: 10_000, commissionPaid: 5_000 });
   });
