@@ -64,7 +64,7 @@ export function createApp(deps: AppDeps): BuiltApp {
   app.use(helmet({ contentSecurityPolicy: config.env === 'production' ? undefined : false }));
   app.use(
     cors({
-      origin: config.clientOrigin ? config.clientOrigin.split(',').map((o) => o.trim()) : false,
+      origin: config.clientOrigins.length ? config.clientOrigins : false,
       credentials: true,
     }),
   );

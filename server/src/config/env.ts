@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -12,7 +13,12 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().default('./data'),
   TULAR_CACHE_DIR: z.string().optional(),
   PUBLIC_URL: z.url('must be a URL like https://tular.id').optional(),
-  CLIENT_ORIGIN: z.string().optional(),
+  CLIENT_ORIGIN: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      for (const problem of originProblems(value)) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis://').optional(),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   COOKIE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -38,7 +44,10 @@ export interface Config {
   dataDir: string;
   cacheDir: string;
   publicUrl: string;
+  /** The validated CORS origins, comma-joined (as CLIENT_ORIGIN, without blanks). */
   clientOrigin?: string;
+  /** The same origins as a list; empty means same-origin only. */
+  clientOrigins: string[];
   redisUrl?: string;
   jwtSecret: string;
   cookieSecret: string;
@@ -56,6 +65,61 @@ export interface Config {
   trustProxy: boolean;
 }
 
+/**
+ * Browsers send `Origin: https://host[:port]` — no path, no trailing slash — and CORS compares it
+ * byte for byte, so anything else in CLIENT_ORIGIN would silently never match.
+ */
+function originProblems(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const problems: string[] = [];
+  for (const raw of value.split(',')) {
+    const origin = raw.trim();
+    if (!origin) continue;
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      problems.push(`"${origin}" is not an http(s) origin (expected e.g. https://tular.id or http://localhost:5173)`);
+    } else if (url.origin !== origin) {
+      problems.push(`"${origin}" must be just scheme://host[:port], without a path or trailing slash (did you mean ${url.origin}?)`);
+    }
+  }
+  return problems;
+}
+
+function splitOrigins(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+}
+
+/** The directory holding the root package.json (the npm workspaces root), found from this file so cwd does not matter. */
+export function findRepositoryRoot(start = __dirname): string {
+  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest)) {
+      try {
+        if ((JSON.parse(fs.readFileSync(manifest, 'utf8')) as { workspaces?: unknown }).workspaces) return dir;
+      } catch {
+        // An unreadable package.json is not the root; keep walking up.
+      }
+    }
+    if (path.dirname(dir) === dir) return process.cwd();
+  }
+}
+
+/**
+ * `npm start` runs the server from server/ (npm workspaces), so a relative DATA_DIR is resolved
+ * against the repository root, never the working directory: `./data` is always <repo>/data.
+ */
+export function resolveDataDir(value: string, root = findRepositoryRoot()): string {
+  return path.isAbsolute(value) ? path.normalize(value) : path.resolve(root, value);
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -66,17 +130,16 @@ export class ConfigError extends Error {
 /** Parses the environment once at boot; every problem is listed by variable name. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(source);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
-  const e = parsed.data;
-  const production = e.NODE_ENV === 'production';
-  if (production) {
-    const missing = (['JWT_SECRET', 'COOKIE_SECRET', 'IP_HASH_SALT', 'PUBLIC_URL'] as const).filter((k) => !e[k]);
-    if (missing.length) {
-      throw new ConfigError(missing.map((k) => `${k}: required when NODE_ENV=production (no default secrets)`));
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  // Listed together with any malformed variable, so one failed start names everything to fix.
+  if (source.NODE_ENV === 'production') {
+    for (const k of ['JWT_SECRET', 'COOKIE_SECRET', 'IP_HASH_SALT', 'PUBLIC_URL'] as const) {
+      if (!source[k]) problems.push(`${k}: required when NODE_ENV=production (no default secrets)`);
     }
   }
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
   const port = e.PORT;
   return {
     env: e.NODE_ENV,
@@ -84,10 +147,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     mongodbUri: e.MONGODB_URI,
     dbEngine: e.TULAR_DB_ENGINE,
-    dataDir: path.resolve(e.DATA_DIR),
+    dataDir: resolveDataDir(e.DATA_DIR),
     cacheDir: path.resolve(e.TULAR_CACHE_DIR ?? path.join(process.env.HOME ?? '.', '.cache', 'tular')),
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
-    clientOrigin: e.CLIENT_ORIGIN,
+    clientOrigin: splitOrigins(e.CLIENT_ORIGIN).join(',') || undefined,
+    clientOrigins: splitOrigins(e.CLIENT_ORIGIN),
     redisUrl: e.REDIS_URL,
     jwtSecret: e.JWT_SECRET ?? `${DEV_SECRET}-jwt`,
     cookieSecret: e.COOKIE_SECRET ?? `${DEV_SECRET}-cookie`,
