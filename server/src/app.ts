@@ -24,12 +24,13 @@ import { registerFileRoutes } from './routes/files';
 import { registerLinkRoutes } from './routes/links';
 import { registerStatsRoutes } from './routes/stats';
 import { registerReportRoutes } from './routes/reports';
+import { registerTeamRoutes } from './routes/team';
 import { serveClient } from './lib/clientAssets';
 
 export const API_PREFIX = '/api/v1';
 
 /** Feature route modules, in one list so the router, the OpenAPI document and the matrix test see them all. */
-const ROUTE_MODULES: Array<(api: ApiRouter, deps: AppDeps) => void> = [registerAuthRoutes, registerShopRoutes, registerProductRoutes, registerMembershipRoutes, registerFileRoutes, registerLinkRoutes, registerOrderRoutes, registerPayoutRoutes, registerConversionRoutes, registerClaimRoutes, registerReviewRoutes, registerStatsRoutes, registerReportRoutes];
+const ROUTE_MODULES: Array<(api: ApiRouter, deps: AppDeps) => void> = [registerAuthRoutes, registerShopRoutes, registerProductRoutes, registerMembershipRoutes, registerFileRoutes, registerLinkRoutes, registerOrderRoutes, registerPayoutRoutes, registerConversionRoutes, registerClaimRoutes, registerReviewRoutes, registerStatsRoutes, registerReportRoutes, registerTeamRoutes];
 
 export interface BuiltApp {
   app: Express;

@@ -16,3 +16,4 @@ export * from './schemas/link';
 export * from './stats';
 export * from './schemas/stats';
 export * from './events';
+export * from './schemas/team';

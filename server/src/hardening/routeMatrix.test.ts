@@ -55,6 +55,7 @@ const POLICIES: Record<string, Policy> = {
   'GET /shops/:shopId/resellers': { params: shop, expect: ownerSide },
   'PATCH /memberships/:id': { params: (f) => ({ id: f.membershipId }), body: () => ({ status: 'approved' }), expect: ownerSide },
   'GET /me/memberships': { expect: { reseller: 'ok' } },
+  'GET /me/team': { expect: { reseller: 'ok' } },
   'GET /files/:id': { params: (f) => ({ id: f.missingId }), expect: everyone('hidden'), why: 'public photos by id; unknown id is 404' },
   'POST /links': { body: (f) => ({ productId: f.productId }), expect: { reseller: 'ok' } },
   'GET /links': { expect: { reseller: 'ok' } },
