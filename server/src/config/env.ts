@@ -31,6 +31,7 @@ const EnvSchema = z.object({
   RATE_LIMIT_REDIRECT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   HOLD_RELEASE_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
   CLICK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  CLICK_FLUSH_INTERVAL_MS: z.coerce.number().int().min(10).max(600_000).default(250),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
 });
@@ -61,6 +62,8 @@ export interface Config {
   /** How often the hold releaser looks for commission whose hold is over (fault tests shorten it). */
   holdReleaseIntervalMs: number;
   clickRetentionDays: number;
+  /** How often buffered clicks are written (a full batch goes at once); the shutdown test lengthens it. */
+  clickFlushIntervalMs: number;
   logLevel: string;
   trustProxy: boolean;
 }
@@ -163,6 +166,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     rateLimitRedirectPerMinute: e.RATE_LIMIT_REDIRECT_PER_MINUTE,
     holdReleaseIntervalMs: e.HOLD_RELEASE_INTERVAL_MS,
     clickRetentionDays: e.CLICK_RETENTION_DAYS,
+    clickFlushIntervalMs: e.CLICK_FLUSH_INTERVAL_MS,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     trustProxy: e.TRUST_PROXY === 'true',
   };
