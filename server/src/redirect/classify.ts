@@ -1,3 +1,5 @@
+import crypto from 'node:crypto';
+
 /**
  * Who is asking for a link, from the User-Agent alone (cheap, cached per distinct UA string).
  *
@@ -11,8 +13,11 @@
 export type VisitorKind = 'click' | 'preview' | 'bot';
 
 export interface UserAgentClass {
-  /** Small integer per distinct UA string, so unique-visitor keys stay short. */
-  id: number;
+  /**
+   * A short hash of the UA string, for unique-visitor keys: the same browser always gets the same id,
+   * however often the classification cache below is cycled.
+   */
+  id: string;
   kind: VisitorKind;
   device: 'mobile' | 'tablet' | 'desktop' | 'bot' | 'unknown';
   os: 'android' | 'ios' | 'windows' | 'macos' | 'linux' | 'chromeos' | 'other';
@@ -22,12 +27,31 @@ export interface UserAgentClass {
 // WhatsApp's fetcher is "WhatsApp/2.23.20.0 A" (its app opens links in the phone's browser, whose UA differs).
 const PREVIEW =
   /^WhatsApp\/|facebookexternalhit|Facebot|TelegramBot|Twitterbot|Slackbot|Slack-ImgProxy|Discordbot|LinkedInBot|SkypeUriPreview|Pinterestbot|redditbot|vkShare|Iframely|Embedly|Mastodon|Google-PageRenderer|KakaoTalk-Scrap|Bluesky Cardyb/i;
-const BOT =
-  /bot\b|bot\/|crawl|spider|slurp|headless|phantomjs|puppeteer|playwright|selenium|lighthouse|pagespeed|curl\/|wget\/|httpie|python-|aiohttp|go-http-client|java\/|okhttp|axios\/|node-fetch|undici|got \(|libwww|lwp-|httpclient|http_request|scrapy|feedfetcher|monitor|uptime|preview|bingpreview|facebookcatalog|ahrefs|semrush|mj12|dotbot|yandex|baidu|petal|bytespider|gptbot|ccbot|claudebot|perplexity/i;
+// Named crawler and tool tokens only. No bare "bot" or brand words: CUBOT makes Android phones, and
+// the Baidu app (baiduboxapp) is a person in a browser; only their crawlers (Baiduspider) are bots.
+const BOT = new RegExp(
+  [
+    // Search and AI crawlers; "<Name>bot/1.0" is the common crawler form, a phone model never carries it.
+    String.raw`[a-z]bot\/\d`,
+    String.raw`\b(?:Googlebot|Google-InspectionTool|GoogleOther|AdsBot-Google|Mediapartners-Google|APIs-Google|Storebot-Google|Google-Extended|FeedFetcher-Google)`,
+    String.raw`\b(?:bingbot|BingPreview|msnbot|adidxbot|DuckDuckBot|Baiduspider|YandexBot|YandexImages|YandexMobileBot|Yahoo! Slurp|Applebot|PetalBot|Bytespider|Sogou web spider|SeznamBot|Exabot|Qwantify|coccocbot)`,
+    String.raw`\b(?:GPTBot|ChatGPT-User|OAI-SearchBot|CCBot|ClaudeBot|Claude-Web|anthropic-ai|PerplexityBot|Amazonbot|meta-externalagent|facebookcatalog|cohere-ai|Diffbot|ImagesiftBot)`,
+    String.raw`\b(?:AhrefsBot|SemrushBot|MJ12bot|DotBot|DataForSeoBot|BLEXBot|serpstatbot|rogerbot|ia_archiver|archive\.org_bot|Screaming Frog)`,
+    // Monitors and page-speed tools.
+    String.raw`\b(?:UptimeRobot|Pingdom|StatusCake|Site24x7|Better Uptime|Chrome-Lighthouse|Lighthouse|PageSpeed|GTmetrix)`,
+    // Headless and automated browsers.
+    String.raw`\b(?:HeadlessChrome|PhantomJS|Puppeteer|Playwright|Selenium|Cypress)\b`,
+    // HTTP libraries and command-line tools (their UA starts with the tool name, e.g. "python-requests/2.31").
+    String.raw`^(?:curl|Wget|HTTPie|Python|aiohttp|Go-http-client|Java|okhttp|axios|node-fetch|undici|node|got|libwww-perl|lwp-|Apache-HttpClient|PostmanRuntime|insomnia|Ruby|Faraday|Dart|Deno|Bun|GuzzleHttp)\b`,
+    String.raw`\b(?:Scrapy|HttpClient|http_request)\b`,
+    // Generic self-descriptions crawlers use.
+    String.raw`\b(?:crawler|spider|scraper)\b`,
+  ].join('|'),
+  'i',
+);
 
 const MAX_CACHED = 2000;
 const cache = new Map<string, UserAgentClass>();
-let nextId = 1;
 
 function osOf(ua: string): UserAgentClass['os'] {
   if (/Android/i.test(ua)) return 'android';
@@ -54,6 +78,8 @@ function browserOf(ua: string): UserAgentClass['browser'] {
 }
 
 function deviceOf(ua: string, os: UserAgentClass['os']): UserAgentClass['device'] {
+  // Opera Mini says neither "Mobile" nor a model, but it only runs on phones.
+  if (/Opera Mini/.test(ua)) return 'mobile';
   if (/iPad|Tablet/i.test(ua) || (os === 'android' && !/Mobile/i.test(ua))) return 'tablet';
   if (/Mobi|iPhone|iPod/i.test(ua) || os === 'android') return 'mobile';
   if (os === 'windows' || os === 'macos' || os === 'linux' || os === 'chromeos') return 'desktop';
@@ -71,7 +97,8 @@ export function classifyUserAgent(ua: string | undefined): UserAgentClass {
   else kind = 'click';
   const os = osOf(key);
   const result: UserAgentClass = {
-    id: nextId++,
+    // Not a secret, just a stable short key: sha1 is cheap and computed once per cached UA.
+    id: crypto.hash('sha1', key, 'base64url').slice(0, 16),
     kind,
     device: kind === 'click' ? deviceOf(key, os) : 'bot',
     os,
