@@ -39,7 +39,7 @@ export interface RedirectOptions {
 export function createRedirect(deps: AppDeps, options: RedirectOptions = {}): RedirectHandler {
   const { config, logger, bus, lifecycle } = deps;
   const cache = new LinkCache({ publicUrl: config.publicUrl, logger, bus, redisUrl: config.redisUrl, ...options.cache });
-  const clicks = new ClickBuffer({ logger, bus, rollups: deps.rollups, ...options.clickBuffer });
+  const clicks = new ClickBuffer({ logger, bus, rollups: deps.rollups, intervalMs: config.clickFlushIntervalMs, ...options.clickBuffer });
   const unique = new UniqueTracker();
   if (mongoose.connection.readyState === 1) {
     const started = Date.now();
@@ -51,11 +51,15 @@ export function createRedirect(deps: AppDeps, options: RedirectOptions = {}): Re
   const limiter = new RateLimiter(config.rateLimitRedirectPerMinute, 60_000);
   const publicHttps = config.publicUrl.startsWith('https:');
 
+  // Behind our one trusted proxy only the entry it appended (the rightmost) is true: everything left
+  // of it came from the client, who could otherwise pick a new address per request and escape the
+  // rate limit and the IP-based unique count.
   const clientIp = (req: IncomingMessage): string => {
     if (config.trustProxy) {
       const forwarded = req.headers['x-forwarded-for'];
-      const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-      if (first) return first;
+      const joined = Array.isArray(forwarded) ? forwarded.join(',') : forwarded;
+      const last = joined?.slice(joined.lastIndexOf(',') + 1).trim();
+      if (last) return last;
     }
     return req.socket.remoteAddress ?? 'unknown';
   };
@@ -104,6 +108,10 @@ export function createRedirect(deps: AppDeps, options: RedirectOptions = {}): Re
         config.cookieSecret,
       );
       cookies.push(`${ATTRIBUTION_COOKIE}=${value}; Max-Age=${target.attributionDays * 86_400}; Path=/; HttpOnly; SameSite=Lax${secureFlag(req)}`);
+    } else if (agent.kind === 'click' && readCookie(cookieHeader, ATTRIBUTION_COOKIE) !== undefined) {
+      // The last click was an unattributed one (blocked or pending reseller): it wins too, so an
+      // earlier reseller's cookie must not earn from it — replaced by none.
+      cookies.push(`${ATTRIBUTION_COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax${secureFlag(req)}`);
     }
     const headers: Record<string, string | string[] | number> = {
       Location: target.location,

@@ -28,8 +28,8 @@ export interface ResolvedLink {
 }
 
 interface Entry {
-  /** null: no such code, or the link/shop is disabled. */
-  value: ResolvedLink | null;
+  /** Only usable links; "not found / disabled" answers live in `notFound`. */
+  value: ResolvedLink;
   /** After this the entry is served once more while it refreshes in the background. */
   freshUntil: number;
   /** Invalidated by an event: the next request reloads before answering (falls back to this value if the DB is down). */
@@ -44,19 +44,23 @@ export interface LinkCacheOptions {
   maxEntries?: number;
   ttlMs?: number;
   negativeTtlMs?: number;
+  /** Bound of the "no such code" map, kept apart so unknown codes never push real links out of the LRU. */
+  maxNegative?: number;
 }
 
 export const CACHE_CHANNEL = 'tular:cache';
-/** Misses within one second that trigger a bulk warm-up. */
+/**
+ * Misses of codes that turned out to exist, within one second, that trigger a bulk warm-up. Only real
+ * links count: a flood of made-up codes costs one indexed lookup each and never a bulk reload.
+ */
 const MISS_STORM = 50;
-/** …or this many lookups waiting on the database at once. */
-const MISS_STORM_IN_FLIGHT = 16;
 const SHOP_FIELDS = { slug: 1, timezone: 1, attributionDays: 1, active: 1 } as const;
-const PRODUCT_FIELDS = { marketplace: 1 } as const;
+// `active`: a withdrawn product's links must stop sending buyers (and setting cookies) at once.
+const PRODUCT_FIELDS = { marketplace: 1, active: 1 } as const;
 const MEMBERSHIP_FIELDS = { shopId: 1, resellerId: 1, status: 1, segment: 1 } as const;
 type LinkRow = Pick<LinkFields, 'code' | 'active' | 'channel' | 'destination'> & { _id: Types.ObjectId; shopId: Types.ObjectId; resellerId: Types.ObjectId; productId?: Types.ObjectId | null };
 type ShopRow = Pick<ShopFields, 'slug' | 'timezone' | 'attributionDays' | 'active'> & { _id: Types.ObjectId };
-type ProductRow = Pick<ProductFields, 'marketplace'> & { _id: Types.ObjectId };
+type ProductRow = Pick<ProductFields, 'marketplace' | 'active'> & { _id: Types.ObjectId };
 type MembershipRow = Pick<MembershipFields, 'status' | 'segment'> & { shopId: Types.ObjectId; resellerId: Types.ObjectId };
 
 type Invalidation = { kind: 'link'; code: string } | { kind: 'membership'; shopId: string; resellerId: string } | { kind: 'shop'; shopId: string };
@@ -65,27 +69,33 @@ type Invalidation = { kind: 'link'; code: string } | { kind: 'membership'; shopI
  * code → resolved target, in process memory: a cache hit answers without touching the database.
  * LRU-bounded, refreshed after `ttlMs` in the background, and invalidated by link/membership/shop
  * events — locally from the bus and, with REDIS_URL, from other instances over pub/sub. Entries are
- * never dropped because the database is down: a stale target beats an error page.
+ * never dropped because the database is down: a stale target beats an error page. Codes with no
+ * usable link are remembered apart (bounded, short TTL), so a flood of made-up codes never evicts a
+ * real link.
  */
 export class LinkCache {
   private entries = new Map<string, Entry>();
-  private loading = new Map<string, Promise<Entry>>();
+  /** code → expiry of a "not found / disabled" answer. Insertion order = expiry order (one TTL). */
+  private notFound = new Map<string, number>();
+  private loading = new Map<string, Promise<ResolvedLink | null>>();
   private missWindow = { start: 0, count: 0 };
   private warming: Promise<number> | null = null;
   private lastWarm = 0;
   private readonly maxEntries: number;
   private readonly ttlMs: number;
   private readonly negativeTtlMs: number;
+  private readonly maxNegative: number;
   private readonly instanceId = crypto.randomBytes(6).toString('hex');
   private pub?: Redis;
   private sub?: Redis;
   private readonly detach: () => void;
-  stats = { hits: 0, misses: 0, loadErrors: 0, invalidations: 0 };
+  stats = { hits: 0, misses: 0, loadErrors: 0, invalidations: 0, bulkWarms: 0 };
 
   constructor(private readonly opts: LinkCacheOptions) {
     this.maxEntries = opts.maxEntries ?? 100_000;
     this.ttlMs = opts.ttlMs ?? 5 * 60_000;
     this.negativeTtlMs = opts.negativeTtlMs ?? 30_000;
+    this.maxNegative = opts.maxNegative ?? 10_000;
     const onLink = (e: LinkChanged): void => this.publish({ kind: 'link', code: e.code });
     const onMembership = (e: MembershipChanged): void => this.publish({ kind: 'membership', shopId: e.shopId, resellerId: e.resellerId });
     const onShop = (e: ShopChanged): void => this.publish({ kind: 'shop', shopId: e.shopId });
@@ -103,7 +113,14 @@ export class LinkCache {
   /** The cached target when it can be used right now without waiting; undefined means "call load". */
   peek(code: string, now = Date.now()): ResolvedLink | null | undefined {
     const entry = this.entries.get(code);
-    if (!entry || entry.stale) return undefined;
+    if (!entry) {
+      const until = this.notFound.get(code);
+      // Expired: look again (kept until then, as the answer to fall back on while the database is down).
+      if (until === undefined || until <= now) return undefined;
+      this.stats.hits += 1;
+      return null;
+    }
+    if (entry.stale) return undefined;
     // Refresh recency for the LRU bound (Map order = least recently used first).
     this.entries.delete(code);
     this.entries.set(code, entry);
@@ -121,7 +138,6 @@ export class LinkCache {
     const cached = this.peek(code);
     if (cached !== undefined) return cached;
     this.stats.misses += 1;
-    this.noteMiss();
     if (this.warming) {
       // A bulk load is under way: one scan will answer this too, rather than a lookup of its own.
       await this.warming.catch(() => undefined);
@@ -129,25 +145,27 @@ export class LinkCache {
       if (warmed !== undefined) return warmed;
     }
     try {
-      return (await this.load(code)).value;
+      return await this.load(code);
     } catch (err) {
       this.stats.loadErrors += 1;
       const stale = this.entries.get(code);
       if (stale) return stale.value;
+      if (this.notFound.has(code)) return null;
       throw err;
     }
   }
 
   /**
-   * A storm of misses (a cold cache after a deploy, a campaign over many new links) costs a lookup
-   * per code; past a threshold one bulk warm-up loads them all instead. At most every 10 s.
+   * A storm of misses on real links (a cold cache after a deploy, a campaign over many new links)
+   * costs a lookup per code; past a threshold one bulk warm-up loads them all instead. At most every
+   * 10 s. Called only when a lookup found a link, so unknown codes cannot start a reload.
    */
-  private noteMiss(now = Date.now()): void {
+  private noteFoundMiss(now = Date.now()): void {
     if (now - this.missWindow.start > 1000) this.missWindow = { start: now, count: 0 };
     this.missWindow.count += 1;
-    const storm = this.missWindow.count >= MISS_STORM || this.loading.size >= MISS_STORM_IN_FLIGHT;
-    if (!storm || this.warming || now - this.lastWarm < 10_000) return;
+    if (this.missWindow.count < MISS_STORM || this.warming || now - this.lastWarm < 10_000) return;
     this.lastWarm = now;
+    this.stats.bulkWarms += 1;
     this.warming = this.warm()
       .then((count) => {
         this.opts.logger.info({ links: count }, 'redirect cache: miss storm, warmed in bulk');
@@ -157,19 +175,34 @@ export class LinkCache {
     this.warming.catch((err: unknown) => this.opts.logger.warn({ err }, 'redirect cache: bulk warm-up failed'));
   }
 
-  private load(code: string): Promise<Entry> {
+  private load(code: string): Promise<ResolvedLink | null> {
     let pending = this.loading.get(code);
     if (!pending) {
+      const wasCached = this.entries.has(code);
       pending = this.resolve(code)
         .then((value) => {
-          const entry: Entry = { value, freshUntil: Date.now() + (value ? this.ttlMs : this.negativeTtlMs), stale: false };
-          this.set(code, entry);
-          return entry;
+          const now = Date.now();
+          if (value) {
+            this.notFound.delete(code);
+            this.set(code, { value, freshUntil: now + this.ttlMs, stale: false });
+            if (!wasCached) this.noteFoundMiss(now);
+          } else {
+            this.entries.delete(code);
+            this.setNotFound(code, now);
+          }
+          return value;
         })
         .finally(() => this.loading.delete(code));
       this.loading.set(code, pending);
     }
     return pending;
+  }
+
+  private setNotFound(code: string, now: number): void {
+    this.notFound.delete(code);
+    this.notFound.set(code, now + this.negativeTtlMs);
+    // One TTL for all, so the oldest entry is also the first to expire: drop from the front.
+    while (this.notFound.size > this.maxNegative) this.notFound.delete(this.notFound.keys().next().value as string);
   }
 
   private set(code: string, entry: Entry): void {
@@ -220,7 +253,7 @@ export class LinkCache {
     // Oldest first, so the newest links end up most recently used in the LRU order.
     for (const link of links.reverse()) {
       // A request may have loaded (or an event invalidated) it meanwhile: that answer is newer.
-      if (this.entries.has(link.code)) continue;
+      if (this.entries.has(link.code) || this.notFound.has(link.code)) continue;
       const value = this.build(
         link,
         shopById.get(String(link.shopId)) ?? null,
@@ -228,6 +261,7 @@ export class LinkCache {
         membershipOf.get(`${String(link.shopId)}:${String(link.resellerId)}`) ?? null,
       );
       // Spread the refreshes so they do not all come due in the same second.
+      if (!value) continue;
       this.set(link.code, { value, freshUntil: now + this.ttlMs * (0.5 + Math.random() / 2), stale: false });
       warmed += 1;
     }
@@ -235,7 +269,8 @@ export class LinkCache {
   }
 
   private build(link: LinkRow, shop: ShopRow | null, product: ProductRow | null, membership: MembershipRow | null): ResolvedLink | null {
-    if (!link.active || !shop || shop.active === false || (link.productId && !product)) return null;
+    if (!link.active || !shop || shop.active === false) return null;
+    if (link.productId && (!product || product.active === false)) return null;
     const code = link.code;
     const attributed = membership?.status === 'approved';
     const marketplaceUrl = link.destination !== 'page' ? product?.marketplace?.[link.destination] : undefined;
@@ -283,18 +318,16 @@ export class LinkCache {
     if (msg.kind === 'link') {
       const entry = this.entries.get(msg.code);
       if (entry) entry.stale = true;
+      this.notFound.delete(msg.code);
       return;
     }
     // Rare (an owner's decision), so a scan of the cache is fine.
     for (const entry of this.entries.values()) {
       const v = entry.value;
-      if (!v) continue;
       if (v.ids.shop === msg.shopId && (msg.kind === 'shop' || v.ids.reseller === msg.resellerId)) entry.stale = true;
     }
-    if (msg.kind === 'shop') {
-      // A shop coming back to life must not stay hidden behind "not found" entries.
-      for (const entry of this.entries.values()) if (!entry.value) entry.stale = true;
-    }
+    // A shop or product coming back to life must not stay hidden behind "not found" answers.
+    if (msg.kind === 'shop') this.notFound.clear();
   }
 
   private connectRedis(url: string): void {

@@ -117,6 +117,64 @@ describe('GET /r/:code', () => {
     expect(events.map((e) => (e.resellerId ? 'attributed' : 'unattributed'))).toEqual(['attributed', 'unattributed']);
   });
 
+  it('stops a withdrawn product’s links at once: HTML 404, no cookie, no click — and resumes when it is offered again', async () => {
+    const { link, owner, productId } = await seedLink();
+    // Cached by this first visit: the withdrawal must reach the cache, not wait for its TTL.
+    expect((await app.http.get(`/r/${link.code}`).set('User-Agent', BROWSER)).status).toBe(302);
+    await app.http.delete(`/api/v1/products/${productId}`).set(owner.auth).expect(200);
+    for (const ua of [BROWSER, 'WhatsApp/2.23.20.0 A']) {
+      const res = await app.http.get(`/r/${link.code}`).set('User-Agent', ua);
+      expect(res.status).toBe(404);
+      expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(res.text).toContain('Tautan tidak ditemukan');
+      expect(setCookies(res)).toEqual([]);
+    }
+    await flushAll();
+    expect(await ClickEventModel.countDocuments({ linkId: link.id })).toBe(1);
+    expect((await linkCounts(link.id)).clicks).toBe(1);
+
+    await app.http.patch(`/api/v1/products/${productId}`).set(owner.auth).send({ active: true }).expect(200);
+    expect((await app.http.get(`/r/${link.code}`).set('User-Agent', BROWSER)).status).toBe(302);
+  });
+
+  it('stops a whole-shop link when the owner deactivates the shop', async () => {
+    const owner = await buildOwner(app);
+    const shop = await buildShop(app, owner);
+    const reseller = await buildReseller(app);
+    await joinShop(app, reseller, shop.id, owner);
+    const link = (await app.http.post('/api/v1/links').set(reseller.auth).send({ shopId: shop.id }).expect(201)).body.data as Link;
+    expect((await app.http.get(`/r/${link.code}`).set('User-Agent', BROWSER)).status).toBe(302);
+    await app.http.patch(`/api/v1/shops/${shop.id}`).set(owner.auth).send({ active: false }).expect(200);
+    const res = await app.http.get(`/r/${link.code}`).set('User-Agent', BROWSER);
+    expect(res.status).toBe(404);
+    expect(setCookies(res)).toEqual([]);
+  });
+
+  it('clears an earlier reseller’s cookie when the last click is on a blocked or pending reseller’s link (last click wins, nobody earns)', async () => {
+    const earlier = await seedLink();
+    const owner = earlier.owner;
+    const shop = { id: earlier.shopId };
+    const blocked = await buildReseller(app);
+    const blockedMembership = await joinShop(app, blocked, shop.id, owner);
+    const blockedLink = (await app.http.post('/api/v1/links').set(blocked.auth).send({ productId: earlier.productId }).expect(201)).body.data as Link;
+    await app.http.patch(`/api/v1/memberships/${blockedMembership.id}`).set(owner.auth).send({ status: 'blocked' }).expect(200);
+
+    const first = await app.http.get(`/r/${earlier.link.code}`).set('User-Agent', BROWSER);
+    const jar = setCookies(first);
+    expect(readAttribution(cookieHeader(jar), COOKIE_SECRET)).toMatchObject({ resellerId: earlier.reseller.user.id });
+
+    const second = await app.http.get(`/r/${blockedLink.code}`).set('User-Agent', BROWSER).set('Cookie', cookieHeader(jar));
+    expect(second.status).toBe(302);
+    const cleared = setCookies(second).find((c) => c.startsWith('tular_ref='));
+    expect(cleared).toMatch(/^tular_ref=; Max-Age=0; Path=\/; HttpOnly; SameSite=Lax; Secure$/);
+    // What the browser keeps after applying Max-Age=0: no attribution cookie at all.
+    const browserJar = jar.filter((c) => !c.startsWith('tular_ref='));
+    expect(readAttribution(cookieHeader(browserJar), COOKIE_SECRET)).toBeNull();
+    // A preview fetcher carries no buyer's cookies and changes nothing.
+    const preview = await app.http.get(`/r/${blockedLink.code}`).set('User-Agent', 'WhatsApp/2.23.20.0 A').set('Cookie', cookieHeader(jar));
+    expect(setCookies(preview)).toEqual([]);
+  });
+
   it('counts a visitor once per link per hour (by cookie, or by IP hash + UA), and previews and bots apart', async () => {
     const { link } = await seedLink();
     const first = await app.http.get(`/r/${link.code}`).set('User-Agent', BROWSER);
@@ -214,8 +272,28 @@ describe('behind a TLS-terminating proxy', () => {
     const plain = await proxied.http.get(`/r/${link.code}`).set('User-Agent', BROWSER).set('X-Forwarded-For', '203.0.113.7');
     expect(setCookies(plain).some((c) => c.includes('Secure'))).toBe(false);
     expect((await proxied.http.get(`/r/${link.code}`).set('User-Agent', BROWSER).set('X-Forwarded-For', '203.0.113.7')).status).toBe(429);
+    // The proxy appends the address it saw; whatever the client wrote to the left of it is not trusted,
+    // so forging a new "client" per request does not escape the limit.
+    for (const forged of ['1.2.3.4, 203.0.113.7', '5.6.7.8,203.0.113.7']) {
+      expect((await proxied.http.get(`/r/${link.code}`).set('User-Agent', BROWSER).set('X-Forwarded-For', forged)).status).toBe(429);
+    }
     // Another buyer behind the same proxy is not limited by the first one.
-    expect((await proxied.http.get(`/r/${link.code}`).set('User-Agent', BROWSER).set('X-Forwarded-For', '198.51.100.9, 10.0.0.1')).status).toBe(302);
+    expect((await proxied.http.get(`/r/${link.code}`).set('User-Agent', BROWSER).set('X-Forwarded-For', '203.0.113.7, 198.51.100.9')).status).toBe(302);
+  });
+
+  it('counts a visitor once even when the client forges a new X-Forwarded-For each time', async () => {
+    const roomy = buildTestApp({ trustProxy: true, publicUrl: 'http://localhost:3000' });
+    try {
+      const { link } = await seedLink(roomy);
+      for (let i = 0; i < 5; i += 1) {
+        await roomy.http.get(`/r/${link.code}`).set('User-Agent', BROWSER).set('X-Forwarded-For', `10.9.8.${i}, 203.0.113.50`).expect(302);
+      }
+      await flushAll(roomy);
+      expect(await ClickEventModel.countDocuments({ linkId: link.id, kind: 'click', unique: true })).toBe(1);
+      expect(new Set((await ClickEventModel.find({ linkId: link.id }).lean()).map((e) => e.ipHash)).size).toBe(1);
+    } finally {
+      await roomy.redirect.close();
+    }
   });
 });
 
