@@ -14,11 +14,24 @@ export async function purgeOldClicks(retentionDays: number, now: Date = new Date
   return deletedCount;
 }
 
-/** Starts the hourly purge; stops with the lifecycle. */
-export function startClickRetention(deps: Pick<AppDeps, 'config' | 'logger' | 'lifecycle'>, intervalMs = 60 * 60_000): void {
+export interface ClickRetentionTiming {
+  /** Between runs (hourly). */
+  intervalMs?: number;
+  /** Until the first run: soon after boot (a restart must not postpone the purge another hour), but not during the warm-up. */
+  firstRunMs?: number;
+}
+
+/** Runs the purge shortly after start, then hourly; stops with the lifecycle. Timers are unref'd: they never keep the process up. */
+export function startClickRetention(
+  deps: Pick<AppDeps, 'config' | 'logger' | 'lifecycle'>,
+  { intervalMs = 60 * 60_000, firstRunMs = 30_000 }: ClickRetentionTiming = {},
+): { runs: () => number } {
   let running: Promise<unknown> | null = null;
+  let runs = 0;
+  let stopped = false;
   const run = (): void => {
-    if (running) return;
+    if (running || stopped) return;
+    runs += 1;
     running = purgeOldClicks(deps.config.clickRetentionDays)
       .then((deleted) => {
         if (deleted > 0) deps.logger.info({ deleted, retentionDays: deps.config.clickRetentionDays }, 'purged old raw click events');
@@ -26,10 +39,15 @@ export function startClickRetention(deps: Pick<AppDeps, 'config' | 'logger' | 'l
       .catch((err: unknown) => deps.logger.warn({ err }, 'click retention run failed'))
       .finally(() => (running = null));
   };
+  const first = setTimeout(run, firstRunMs);
+  first.unref();
   const timer = setInterval(run, intervalMs);
   timer.unref();
   deps.lifecycle.onShutdown('click retention', async () => {
+    stopped = true;
+    clearTimeout(first);
     clearInterval(timer);
     await running;
   });
+  return { runs: () => runs };
 }
