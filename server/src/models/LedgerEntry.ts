@@ -9,6 +9,9 @@ const bucket = { type: Number, default: 0 };
  * change in what the reseller has earned overall (0 for moves between buckets).
  * `idempotencyKey` is unique and names the state a commission or payout leaves
  * (`c:<order>:<role>:from-approved`), so a transition happens once even when replayed or raced.
+ * `seq` is the entry's seat in its (reseller, shop) account, unique, 1, 2, 3…: whoever writes to an
+ * account after reading it claims the next seat, so a decision made on a stale balance cannot land
+ * (see ledgerWriter). Entries written before `seq` existed need a backfill before the index builds.
  */
 const ledgerEntrySchema = new Schema(
   {
@@ -27,11 +30,13 @@ const ledgerEntrySchema = new Schema(
     bonusBp: { type: Number, default: null },
     availableAt: { type: Date, default: null },
     idempotencyKey: { type: String, required: true },
+    seq: { type: Number, required: true, min: 1 },
   },
   { timestamps: { createdAt: true, updatedAt: false } },
 );
 ledgerEntrySchema.index({ idempotencyKey: 1 }, { unique: true });
 ledgerEntrySchema.index({ resellerId: 1, shopId: 1, _id: -1 });
+ledgerEntrySchema.index({ resellerId: 1, shopId: 1, seq: 1 }, { unique: true });
 ledgerEntrySchema.index({ shopId: 1 });
 ledgerEntrySchema.index({ orderId: 1 });
 

@@ -19,7 +19,8 @@ export function presentPayout(payout: PayoutDoc, opts: { fullAccount?: boolean }
       number: opts.fullAccount ? (payout.account?.number ?? '') : maskAccountNumber(payout.account?.number ?? ''),
       bankName: payout.account?.bankName ?? null,
     },
-    status: payout.status,
+    // `requesting` is internal and never listed; its reserve may be booked, so the nearest public state.
+    status: payout.status === 'requesting' ? 'requested' : payout.status,
     reference: payout.reference ?? null,
     reason: payout.reason ?? null,
     entryIds: (payout.entryIds ?? []).map(String),

@@ -1,6 +1,7 @@
 import type mongoose from 'mongoose';
 import { LedgerEntryModel, type LedgerEntryDoc } from '../../models/LedgerEntry';
-import { appendEntry, type NewEntry } from './ledgerWriter';
+import { appendEntry, appendGuarded, type Account, type LedgerRow, type NewEntry } from './ledgerWriter';
+import { drawnFrom, payablePool } from './payablePool';
 
 /**
  * One commission stream per (order, role) moves pending → approved → available, or out to void /
@@ -25,7 +26,8 @@ interface OrderRef {
   shopId: mongoose.Types.ObjectId;
 }
 
-export type CommissionState = 'pending' | 'approved' | 'available' | 'voided' | 'reversed';
+/** `splitting`: a refund voided the undrawn part from available and still owes the reversal of the rest. */
+export type CommissionState = 'pending' | 'approved' | 'available' | 'splitting' | 'voided' | 'reversed';
 
 const key = (orderId: mongoose.Types.ObjectId, role: CommissionRole, step: string): string => `c:${String(orderId)}:${role}:${step}`;
 
@@ -55,6 +57,10 @@ export async function accrueCommission(order: OrderRef, lines: CommissionLine[])
 
 interface Stream {
   accrue: LedgerEntryDoc;
+  /** The release entry, once the commission became available (what payouts draw on). */
+  release: LedgerEntryDoc | null;
+  /** Rupiah already voided from available when a refund is half-booked (state `splitting`). */
+  voidedFromAvailable: number;
   state: CommissionState;
 }
 
@@ -69,32 +75,46 @@ export async function commissionStreams(orderId: mongoose.Types.ObjectId): Promi
     const fromApproved = left('from-approved');
     const fromAvailable = left('from-available');
     let state: CommissionState = 'pending';
+    let voidedFromAvailable = 0;
     if (fromPending?.kind === 'void') state = 'voided';
     else if (fromPending) {
       state = 'approved';
       if (fromApproved?.kind === 'void') state = 'voided';
-      else if (fromApproved) state = fromAvailable ? 'reversed' : 'available';
+      else if (fromApproved) {
+        if (!fromAvailable) state = 'available';
+        else if (fromAvailable.kind === 'reversal' || left('from-available:rest')) state = 'reversed';
+        else if (-fromAvailable.amount >= accrue.amount) state = 'voided';
+        else {
+          state = 'splitting';
+          voidedFromAvailable = -fromAvailable.amount;
+        }
+      }
     }
-    streams.push({ accrue, state });
+    streams.push({ accrue, release: fromApproved?.kind === 'release' ? fromApproved : null, voidedFromAvailable, state });
   }
   return streams;
 }
 
-type Effect = (stream: Stream) => NewEntry | null;
+/** What to append for a stream: a fixed entry, or one decided from the account's history. */
+type Step = { entry: NewEntry } | { account: Account; decide: (history: LedgerRow[]) => NewEntry | null };
+type Effect = (stream: Stream) => Step | null;
 
-/** Applies `effect` to every stream; on a lost race (key taken) re-reads and tries again. */
+/**
+ * Applies `effect` to every stream until none has anything left to do: a lost race (key taken)
+ * re-reads, and a step that leads to another (a split refund) takes the next pass.
+ */
 async function applyToStreams(order: OrderRef, effect: Effect): Promise<LedgerEntryDoc[]> {
   const written: LedgerEntryDoc[] = [];
-  for (let attempt = 0; attempt < 5; attempt += 1) {
-    let lostRace = false;
+  for (let pass = 0; pass < 6; pass += 1) {
+    let acted = false;
     for (const stream of await commissionStreams(order._id)) {
-      const next = effect(stream);
-      if (!next) continue;
-      const { entry, created } = await appendEntry(next);
+      const step = effect(stream);
+      if (!step) continue;
+      acted = true;
+      const { entry, created } = 'entry' in step ? await appendEntry(step.entry) : await appendGuarded(step.account, step.decide);
       if (created && entry) written.push(entry);
-      else lostRace = true;
     }
-    if (!lostRace) break;
+    if (!acted) break;
   }
   return written;
 }
@@ -112,12 +132,14 @@ export function approveCommission(order: OrderRef, availableAt: Date): Promise<L
     s.state !== 'pending'
       ? null
       : {
-          ...common(order, s),
-          kind: 'approve',
-          amount: 0,
-          deltas: { pending: -s.accrue.amount, approved: s.accrue.amount },
-          availableAt,
-          idempotencyKey: key(order._id, s.accrue.role as CommissionRole, 'from-pending'),
+          entry: {
+            ...common(order, s),
+            kind: 'approve',
+            amount: 0,
+            deltas: { pending: -s.accrue.amount, approved: s.accrue.amount },
+            availableAt,
+            idempotencyKey: key(order._id, s.accrue.role as CommissionRole, 'from-pending'),
+          },
         },
   );
 }
@@ -128,27 +150,48 @@ export function releaseCommission(order: OrderRef): Promise<LedgerEntryDoc[]> {
     s.state !== 'approved'
       ? null
       : {
-          ...common(order, s),
-          kind: 'release',
-          amount: 0,
-          deltas: { approved: -s.accrue.amount, available: s.accrue.amount },
-          idempotencyKey: key(order._id, s.accrue.role as CommissionRole, 'from-approved'),
+          entry: {
+            ...common(order, s),
+            kind: 'release',
+            amount: 0,
+            deltas: { approved: -s.accrue.amount, available: s.accrue.amount },
+            idempotencyKey: key(order._id, s.accrue.role as CommissionRole, 'from-approved'),
+          },
         },
   );
 }
 
 /**
- * Order cancelled or refunded. Before the commission became payable it is voided from pending or
- * approved; once it was available (and may have been paid out) a negative reversal is booked
- * against available — a debt later commissions settle, never a clawback from a past payout.
+ * Order cancelled or refunded. Commission nobody has drawn on is voided — from pending, approved, or
+ * available when no payout took it. The part a payout has drawn on (requested, approved or paid: the
+ * reseller claimed it and the owner may already be transferring it) is paid-out money, so it gets a
+ * negative reversal against available — a debt later commissions settle, never a clawback. Whether
+ * it was drawn on is decided at the account's next seat (appendGuarded), so a payout request racing
+ * the refund either sees the void or is seen by it; a commission split across both books the void of
+ * the undrawn part first, then the reversal of the rest (`from-available:rest`).
  */
 export function voidCommission(order: OrderRef): Promise<LedgerEntryDoc[]> {
   return applyToStreams(order, (s) => {
     const a = s.accrue.amount;
     const role = s.accrue.role as CommissionRole;
-    if (s.state === 'pending') return { ...common(order, s), kind: 'void', amount: -a, deltas: { pending: -a }, idempotencyKey: key(order._id, role, 'from-pending') };
-    if (s.state === 'approved') return { ...common(order, s), kind: 'void', amount: -a, deltas: { approved: -a }, idempotencyKey: key(order._id, role, 'from-approved') };
-    if (s.state === 'available') return { ...common(order, s), kind: 'reversal', amount: -a, deltas: { available: -a }, idempotencyKey: key(order._id, role, 'from-available') };
-    return null;
+    const base = common(order, s);
+    if (s.state === 'pending') return { entry: { ...base, kind: 'void', amount: -a, deltas: { pending: -a }, idempotencyKey: key(order._id, role, 'from-pending') } };
+    if (s.state === 'approved') return { entry: { ...base, kind: 'void', amount: -a, deltas: { approved: -a }, idempotencyKey: key(order._id, role, 'from-approved') } };
+    if (s.state === 'splitting') {
+      const rest = a - s.voidedFromAvailable;
+      return { entry: { ...base, kind: 'reversal', amount: -rest, deltas: { available: -rest }, idempotencyKey: key(order._id, role, 'from-available:rest') } };
+    }
+    if (s.state !== 'available' || !s.release) return null;
+    const release = s.release;
+    const fromAvailable = key(order._id, role, 'from-available');
+    return {
+      account: base,
+      decide: (history) => {
+        if (history.some((e) => e.idempotencyKey === fromAvailable)) return null;
+        const undrawn = a - drawnFrom(payablePool(history), release._id);
+        if (undrawn > 0) return { ...base, kind: 'void', amount: -undrawn, deltas: { available: -undrawn }, idempotencyKey: fromAvailable };
+        return { ...base, kind: 'reversal', amount: -a, deltas: { available: -a }, idempotencyKey: fromAvailable };
+      },
+    };
   });
 }

@@ -1,7 +1,8 @@
 import mongoose from 'mongoose';
 import type { LedgerKind } from '@tular/shared';
-import { LedgerEntryModel, type LedgerEntryDoc } from '../../models/LedgerEntry';
-import { isDuplicateKeyError } from '../../lib/errors';
+import { LedgerEntryModel, type LedgerEntryDoc, type LedgerEntryFields } from '../../models/LedgerEntry';
+import { withWriteLock } from '../../db/writeLock';
+import { ServiceUnavailableError, isDuplicateKeyError } from '../../lib/errors';
 
 export const BUCKETS = ['pending', 'approved', 'available', 'reserved', 'paid'] as const;
 export type Bucket = (typeof BUCKETS)[number];
@@ -25,18 +26,76 @@ export interface NewEntry {
   idempotencyKey: string;
 }
 
+export type LedgerRow = LedgerEntryFields & { _id: mongoose.Types.ObjectId };
+
+export interface Account {
+  resellerId: mongoose.Types.ObjectId | string;
+  shopId: mongoose.Types.ObjectId | string;
+}
+
+export interface Appended {
+  entry: LedgerEntryDoc | null;
+  /** false: the key was already taken (a replay or a competing transition), or `decide` wrote nothing. */
+  created: boolean;
+}
+
+const MAX_ATTEMPTS = 40;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 /**
- * Appends one entry; the unique idempotency key makes a replay a no-op. Returns the entry and
- * whether this call wrote it (false: the key was already taken — by a replay or a competing transition).
+ * Every entry of one (reseller, shop) account takes the next seat of that account's sequence
+ * (unique `seq`), so the account's entries form one total order. A writer reads the account, decides
+ * and inserts at seat n+1; if anybody wrote in between, that seat is taken, the insert fails and the
+ * writer reads and decides again. A decision that depends on the balance (a payout reserve, whether a
+ * refund voids or reverses) therefore never acts on a stale balance — on MongoDB without
+ * transactions or locks, and on every instance. On FerretDB the balance write lock additionally
+ * queues writers so they rarely collide.
  */
-export async function appendEntry(entry: NewEntry): Promise<{ entry: LedgerEntryDoc | null; created: boolean }> {
-  try {
-    const doc = await LedgerEntryModel.create(entry);
-    return { entry: doc, created: true };
-  } catch (err) {
-    if (!isDuplicateKeyError(err)) throw err;
-    return { entry: await LedgerEntryModel.findOne({ idempotencyKey: entry.idempotencyKey }), created: false };
-  }
+async function appendAt(account: Account, decide: (history: LedgerRow[]) => NewEntry | null, withHistory: boolean): Promise<Appended> {
+  const resellerId = String(account.resellerId);
+  const shopId = String(account.shopId);
+  return withWriteLock(`balance:${resellerId}:${shopId}`, async () => {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+      if (attempt > 0) await sleep(Math.min(40, attempt * 3) * Math.random());
+      let history: LedgerRow[] = [];
+      let last: number;
+      if (withHistory) {
+        history = await LedgerEntryModel.find({ resellerId, shopId }).sort({ seq: 1 }).lean<LedgerRow[]>();
+        // A read that overlapped inserts may hold seat n but miss an earlier one: read again.
+        if (history.some((e, i) => e.seq !== i + 1)) continue;
+        last = history.length;
+      } else {
+        const tip = await LedgerEntryModel.findOne({ resellerId, shopId }, { seq: 1 }).sort({ seq: -1 }).lean();
+        last = tip?.seq ?? 0;
+      }
+      const next = decide(history);
+      if (!next) return { entry: null, created: false };
+      if (String(next.resellerId) !== resellerId || String(next.shopId) !== shopId) throw new Error('ledger entry written to another account');
+      try {
+        return { entry: await LedgerEntryModel.create({ ...next, seq: last + 1 }), created: true };
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+        // Which unique index refused it? FerretDB does not say, so ask the idempotency key.
+        const existing = await LedgerEntryModel.findOne({ idempotencyKey: next.idempotencyKey });
+        if (existing) return { entry: existing, created: false };
+      }
+    }
+    throw new ServiceUnavailableError('BUSY', 'This balance is changing too often at once; please retry');
+  });
+}
+
+/** Appends one entry at the account's next seat; the unique idempotency key makes a replay a no-op. */
+export function appendEntry(entry: NewEntry): Promise<Appended> {
+  return appendAt(entry, () => entry, false);
+}
+
+/**
+ * Appends the entry `decide` makes from the account's whole history (in seat order), or nothing when
+ * it returns null. `decide` may throw to refuse (e.g. insufficient balance). It runs again whenever a
+ * concurrent write took the seat, so it must be a pure function of the history.
+ */
+export function appendGuarded(account: Account, decide: (history: LedgerRow[]) => NewEntry | null): Promise<Appended> {
+  return appendAt(account, decide, true);
 }
 
 export type Balance = Record<Bucket, number>;

@@ -1,9 +1,11 @@
+import mongoose from 'mongoose';
 import type { PayoutDecisionInput, PayoutStatus } from '@tular/shared';
 import { PayoutModel, type PayoutDoc } from '../../models/Payout';
 import { withWriteLock } from '../../db/writeLock';
 import { ConflictError, NotFoundError } from '../../lib/errors';
 import type { AppDeps } from '../../appDeps';
 import { appendEntry } from '../ledger/ledgerWriter';
+import { reconcilePayouts } from './payoutReconciler';
 
 export const PAYOUT_TRANSITIONS: Record<PayoutStatus, readonly PayoutStatus[]> = {
   requested: ['approved', 'paid', 'rejected'],
@@ -18,9 +20,12 @@ export const PAYOUT_TRANSITIONS: Record<PayoutStatus, readonly PayoutStatus[]> =
  * (`payout:<id>:from-reserved`), so a payout can be settled or returned once, never both.
  */
 export async function decidePayout(deps: Pick<AppDeps, 'bus'>, payoutId: string, input: PayoutDecisionInput): Promise<PayoutDoc> {
+  // A request that died after reserving is finished first, so its owner can settle it.
+  if (mongoose.isValidObjectId(payoutId)) await reconcilePayouts({ _id: new mongoose.Types.ObjectId(payoutId) });
   const { payout, changed } = await withWriteLock(`payout:${payoutId}`, async () => {
     const current = await PayoutModel.findById(payoutId);
-    if (!current) throw new NotFoundError('Payout', 'PAYOUT_NOT_FOUND');
+    // Still `requesting`: no money is reserved for it (yet), so there is nothing to decide.
+    if (!current || current.status === 'requesting') throw new NotFoundError('Payout', 'PAYOUT_NOT_FOUND');
     if (current.status === input.status) return { payout: current, changed: false };
     if (!PAYOUT_TRANSITIONS[current.status].includes(input.status)) {
       throw new ConflictError('INVALID_TRANSITION', `A payout that is ${current.status} cannot become ${input.status}`, {

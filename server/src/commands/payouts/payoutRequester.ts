@@ -1,20 +1,23 @@
 import mongoose from 'mongoose';
 import type { PayoutRequestInput } from '@tular/shared';
+import { formatRupiah } from '@tular/shared';
 import { PayoutModel, type PayoutDoc } from '../../models/Payout';
 import { ShopModel } from '../../models/Shop';
-import { LedgerEntryModel } from '../../models/LedgerEntry';
-import { withWriteLock } from '../../db/writeLock';
-import { BadRequestError, ConflictError, NotFoundError, ServiceUnavailableError } from '../../lib/errors';
-import { formatRupiah } from '@tular/shared';
+import { AppError, BadRequestError, ConflictError, NotFoundError, ServiceUnavailableError } from '../../lib/errors';
 import type { AppDeps } from '../../appDeps';
-import { appendEntry, sumEntries } from '../ledger/ledgerWriter';
+import { appendGuarded, sumEntries } from '../ledger/ledgerWriter';
+import { promoteRequesting, reconcilePayouts, reserveKey } from './payoutReconciler';
 
 /**
- * Reserves a payout from one shop's available balance. Two guards: the balance write lock (which
- * serializes requests on FerretDB) and, on every engine, a per-account sequence in the reserve
- * entry's unique key (`payout-seq:<reseller>:<shop>:<n>`): a request that read a balance without a
- * concurrent reserve cannot also take seat n, so it re-reads and checks again. Available therefore
- * never goes below zero through a payout, however many arrive at once or on however many instances.
+ * Reserves a payout from one shop's available balance, in three steps that are each recoverable:
+ * 1. the payout record is created as `requesting` (nothing has moved yet);
+ * 2. the reserve entry — key `payout:<id>:reserve` — is decided at the account's next ledger seat
+ *    (appendGuarded), so it never acts on a balance that a refund, a release or another payout
+ *    changed in the meantime: available never goes below zero through a payout, on any engine,
+ *    however many requests and refunds arrive at once or on however many instances;
+ * 3. the record becomes `requested` with the entries it traces.
+ * A request that dies after 2 leaves a `requesting` record whose reserve the reconciler finds and
+ * finishes; one that dies before 2 is discarded once the reconciler has claimed its reserve key.
  */
 export async function requestPayout(deps: Pick<AppDeps, 'bus'>, resellerId: string, input: PayoutRequestInput): Promise<PayoutDoc> {
   const shop = await ShopModel.findById(input.shopId, { minPayout: 1 }).lean();
@@ -28,68 +31,50 @@ export async function requestPayout(deps: Pick<AppDeps, 'bus'>, resellerId: stri
   }
   const reseller = new mongoose.Types.ObjectId(resellerId);
   const shopId = new mongoose.Types.ObjectId(input.shopId);
-  const payoutId = new mongoose.Types.ObjectId();
-
-  const reserve = await withWriteLock(`balance:${resellerId}:${input.shopId}`, async () => {
-    for (let attempt = 0; attempt < 20; attempt += 1) {
-      const entries = await LedgerEntryModel.find({ resellerId: reseller, shopId }, { deltas: 1, kind: 1, amount: 1 }).sort({ _id: 1 }).lean();
-      const balance = sumEntries(entries);
-      if (balance.available < input.amount) {
-        throw new ConflictError('INSUFFICIENT_BALANCE', `Only ${formatRupiah(Math.max(0, balance.available))} is available to withdraw`, {
-          available: Math.max(0, balance.available),
-        });
-      }
-      const seq = entries.filter((e) => e.kind === 'payout_reserve').length + 1;
-      const { entry, created } = await appendEntry({
-        resellerId: reseller,
-        shopId,
-        payoutId,
-        kind: 'payout_reserve',
-        amount: 0,
-        deltas: { available: -input.amount, reserved: input.amount },
-        idempotencyKey: `payout-seq:${resellerId}:${input.shopId}:${seq}`,
-      });
-      if (created && entry) return { entry, drawnFrom: releasesCovered(entries, input.amount) };
-    }
-    throw new ServiceUnavailableError('BUSY', 'Too many payout requests at once; please retry');
-  });
+  // Earlier requests of this account that died half-way are finished (or discarded) first.
+  await reconcilePayouts({ resellerId: reseller, shopId });
 
   const payout = await PayoutModel.create({
-    _id: payoutId,
     resellerId: reseller,
     shopId,
     amount: input.amount,
     method: input.method,
     account: { name: input.account.name, number: input.account.number, bankName: input.account.bankName ?? null },
-    status: 'requested',
-    entryIds: [...reserve.drawnFrom, reserve.entry._id],
-    statusHistory: [{ status: 'requested', at: new Date() }],
+    status: 'requesting',
+    entryIds: [],
+    statusHistory: [],
   });
-  deps.bus.emit('payout', { payoutId: String(payout._id), shopId: input.shopId, resellerId, status: 'requested', amount: input.amount, at: new Date() });
-  return payout;
-}
 
-type Row = { _id: mongoose.Types.ObjectId; kind: string; deltas?: { available?: number | null; reserved?: number | null } | null };
-
-/**
- * Traceability: the releases (oldest first) this payout draws on. Earlier payouts (reserves net of
- * returns) consumed the oldest ones; this one takes the next `amount` rupiah of released commission.
- */
-function releasesCovered(entries: Row[], amount: number): mongoose.Types.ObjectId[] {
-  let consumed = 0;
-  for (const e of entries) {
-    if (e.kind === 'payout_reserve') consumed += e.deltas?.reserved ?? 0;
-    if (e.kind === 'payout_return') consumed -= e.deltas?.available ?? 0;
+  let reserved;
+  try {
+    reserved = await appendGuarded({ resellerId: reseller, shopId }, (history) => {
+      const balance = sumEntries(history);
+      if (balance.available < input.amount) {
+        throw new ConflictError('INSUFFICIENT_BALANCE', `Only ${formatRupiah(Math.max(0, balance.available))} is available to withdraw`, {
+          available: Math.max(0, balance.available),
+        });
+      }
+      return {
+        resellerId: reseller,
+        shopId,
+        payoutId: payout._id,
+        kind: 'payout_reserve',
+        amount: 0,
+        deltas: { available: -input.amount, reserved: input.amount },
+        idempotencyKey: reserveKey(payout._id),
+      };
+    });
+  } catch (err) {
+    // Refused before anything was written: this request never existed. (If this delete fails,
+    // the reconciler discards the record later.) Other failures leave it to the reconciler.
+    if (err instanceof AppError && err.status < 500) await PayoutModel.deleteOne({ _id: payout._id, status: 'requesting' }).catch(() => undefined);
+    throw err;
   }
-  const covered: mongoose.Types.ObjectId[] = [];
-  let position = 0;
-  for (const e of entries) {
-    if (e.kind !== 'release') continue;
-    const size = e.deltas?.available ?? 0;
-    const start = position;
-    position += size;
-    if (position > consumed && start < consumed + amount) covered.push(e._id);
-    if (position >= consumed + amount) break;
+  if (!reserved.created || !reserved.entry || (reserved.entry.deltas?.reserved ?? 0) !== input.amount) {
+    // The reconciler gave up on this request (it stalled past the grace period) and claimed the key.
+    throw new ServiceUnavailableError('BUSY', 'The payout request took too long; please try again');
   }
-  return covered;
+  const requested = await promoteRequesting(payout, reserved.entry);
+  deps.bus.emit('payout', { payoutId: String(requested._id), shopId: input.shopId, resellerId, status: 'requested', amount: input.amount, at: new Date() });
+  return requested;
 }

@@ -24,6 +24,7 @@ import { loadOwnedShop } from '../../policies/shop';
 import { authorizeShopRecord } from '../../policies/shopRecord';
 import { requestPayout } from '../../commands/payouts/payoutRequester';
 import { decidePayout } from '../../commands/payouts/payoutDecider';
+import { reconcilePayouts } from '../../commands/payouts/payoutReconciler';
 import { balancesBy } from '../../commands/ledger/ledgerWriter';
 import { presentLedgerEntry, presentPayout } from '../../presenters/payout';
 
@@ -107,7 +108,12 @@ export function registerPayoutRoutes(api: ApiRouter, deps: AppDeps): void {
         filter.shopId = (await loadOwnedShop(user, query.shopId))._id;
         owner = true;
       }
-      if (query.status) filter.status = query.status;
+      // Requests that died half-way are finished (or discarded) before anyone looks.
+      const scope: { resellerId?: mongoose.Types.ObjectId; shopId?: mongoose.Types.ObjectId } = {};
+      if (owner) scope.shopId = new mongoose.Types.ObjectId(String(filter.shopId));
+      else scope.resellerId = new mongoose.Types.ObjectId(user.id);
+      await reconcilePayouts(scope);
+      filter.status = query.status ?? { $ne: 'requesting' };
       const rows = await PayoutModel.find(filter).sort({ _id: -1 }).limit(query.limit + 1);
       const { rows: payouts, page } = pageOf(rows, query.limit);
       // The owner must see the full account number to transfer; lists for resellers stay masked.
