@@ -16,6 +16,11 @@ export class ApiError extends Error {
   get fieldErrors(): Record<string, string> {
     return toFieldErrors(this.details);
   }
+
+  /** The whole issue per field (its zod `code` too), for sentences in the person's language. */
+  get fieldIssues(): Record<string, FieldIssue> {
+    return toFieldIssues(this.details);
+  }
 }
 
 function isFieldIssue(value: unknown): value is FieldIssue {
@@ -27,16 +32,24 @@ function isFieldIssue(value: unknown): value is FieldIssue {
   );
 }
 
-/** Maps server validation details to form fields; the first message per field wins. */
-export function toFieldErrors(details: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
+/** Maps server validation details to form fields; the first issue per field wins. */
+export function toFieldIssues(details: unknown): Record<string, FieldIssue> {
+  const out: Record<string, FieldIssue> = {};
   if (!Array.isArray(details)) return out;
   for (const issue of details) {
     if (!isFieldIssue(issue)) continue;
-    const field = issue.path.replace(/^(body|query|params)\.?/, '') || '_';
-    if (!(field in out)) out[field] = issue.message;
+    // An unknown-keys issue names several fields at once ("body.a, body.b").
+    for (const path of issue.path.split(', ')) {
+      const field = path.replace(/^(body|query|params)\.?/, '') || '_';
+      if (!(field in out)) out[field] = issue;
+    }
   }
   return out;
+}
+
+/** The server's own message per field (English); forms show `fieldIssues` translated instead. */
+export function toFieldErrors(details: unknown): Record<string, string> {
+  return Object.fromEntries(Object.entries(toFieldIssues(details)).map(([field, issue]) => [field, issue.message]));
 }
 
 /** Turns whatever a response carried into an ApiError, tolerating non-JSON bodies (proxies, 502s). */

@@ -1,5 +1,4 @@
 import { lazy, Suspense, useEffect, useRef, useState } from 'react';
-import { Link } from 'react-router-dom';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { formatRupiah } from '@tular/shared';
 import { api } from '../../api/client';
@@ -9,6 +8,7 @@ import { QueryState } from '../../components/QueryState';
 import { useI18n, type MessageKey } from '../../i18n';
 import { addDays, formatDate, formatHour, localDate } from '../../lib/format';
 import { applyClicks, applyOrders, applySnapshot, EMPTY_TOTALS, type LiveTotals } from './liveTotals';
+import { ShopGate } from './ShopGate';
 import { ShopPicker } from './ShopPicker';
 import { useCurrentShop } from './shopContext';
 
@@ -102,17 +102,7 @@ export default function DashboardPage() {
     },
   }, Boolean(shop));
 
-  if (shops.isPending) return <QueryState query={shops}>{() => null}</QueryState>;
-  if (!shop) {
-    return (
-      <section className="stack">
-        <p className="state">{t('dash.noShop')}</p>
-        <Link to="/owner/shops/new" className="btn btn-primary btn-block">
-          {t('dash.createShop')}
-        </Link>
-      </section>
-    );
-  }
+  if (!shop) return <ShopGate shops={shops} shop={shop}>{() => null}</ShopGate>;
   const owedTotal = (owed.data ?? []).reduce((sum, r) => sum + r.pending + r.approved + r.available + r.reserved, 0);
   const points = (series.data?.series ?? []).map((p) => ({
     label: granularity === 'hour' ? formatHour(p.start, locale, tz).slice(0, 2) : formatDate(p.start, locale, tz),

@@ -12,6 +12,7 @@ import { useI18n } from '../../i18n';
 import { errorText } from '../../lib/errorText';
 import { formatDateTime } from '../../lib/format';
 import { ClaimsList } from './ClaimsList';
+import { ShopGate } from './ShopGate';
 import { ShopPicker } from './ShopPicker';
 import { useCurrentShop } from './shopContext';
 
@@ -35,7 +36,7 @@ const STATUS_BADGE: Record<OrderStatus, string> = { pending: 'badge-warn', paid:
 
 export function OrdersPage() {
   const { t, locale } = useI18n();
-  const { list, shop, setShopId } = useCurrentShop();
+  const { shops, list, shop, setShopId } = useCurrentShop();
   const [status, setStatus] = useState<OrderStatus | ''>('');
   const queryClient = useQueryClient();
   const orders = useCursorList<Order>(['orders', shop?.id, status], `/shops/${shop?.id}/orders`, { status: status || undefined }, Boolean(shop));
@@ -43,7 +44,7 @@ export function OrdersPage() {
     mutationFn: ({ id, next }: { id: string; next: string }) => api.patch<Order>(`/orders/${id}`, { status: next }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['orders', shop?.id] }),
   });
-  if (!shop) return <p className="state">{t('dash.noShop')}</p>;
+  if (!shop) return <ShopGate shops={shops} shop={shop}>{() => null}</ShopGate>;
   return (
     <section className="stack">
       <h1>{t('orders.title')}</h1>

@@ -9,7 +9,9 @@ import { QueryState } from '../../components/QueryState';
 import { useCursorList } from '../../hooks/useCursorList';
 import { useI18n } from '../../i18n';
 import { errorText } from '../../lib/errorText';
+import { translateFieldIssues } from '../../lib/fieldMessage';
 import { formatDateTime } from '../../lib/format';
+import { ShopGate } from './ShopGate';
 import { ShopPicker } from './ShopPicker';
 import { useCurrentShop } from './shopContext';
 
@@ -17,9 +19,9 @@ const BADGE = { requested: 'badge-warn', approved: 'badge-ok', paid: 'badge-ok',
 
 export function PayoutsPage() {
   const { t } = useI18n();
-  const { list, shop, setShopId } = useCurrentShop();
+  const { shops, list, shop, setShopId } = useCurrentShop();
   const payouts = useCursorList<Payout>(['payouts', shop?.id], '/payouts', { shopId: shop?.id }, Boolean(shop));
-  if (!shop) return <p className="state">{t('dash.noShop')}</p>;
+  if (!shop) return <ShopGate shops={shops} shop={shop}>{() => null}</ShopGate>;
   return (
     <section className="stack">
       <h1>{t('payouts.title')}</h1>
@@ -39,14 +41,14 @@ export function PayoutsPage() {
 }
 
 function PayoutRow({ payout, shopId, timeZone }: { payout: Payout; shopId: string; timeZone: string }) {
-  const { t, locale } = useI18n();
+  const { t, locale, lang } = useI18n();
   const queryClient = useQueryClient();
   const [reference, setReference] = useState('');
   const decide = useMutation({
     mutationFn: (body: { status: 'approved' | 'paid' | 'rejected'; reference?: string }) => api.patch<Payout>(`/payouts/${payout.id}`, body),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['payouts', shopId] }),
   });
-  const refError = decide.error instanceof ApiError ? decide.error.fieldErrors.reference : undefined;
+  const refError = decide.error instanceof ApiError ? translateFieldIssues(decide.error.fieldIssues, t, lang).reference : undefined;
   const account = `${payout.account.bankName ?? ''} ${payout.account.number} (${payout.account.name})`.trim();
   return (
     <li className="card stack" data-testid="payout-row">
@@ -58,7 +60,7 @@ function PayoutRow({ payout, shopId, timeZone }: { payout: Payout; shopId: strin
       </div>
       <span>{t('payouts.to', { method: t(`method.${payout.method}`), account })}</span>
       <span className="muted">{formatDateTime(payout.createdAt, locale, timeZone)}</span>
-      {payout.reference ? <span className="muted">Ref: {payout.reference}</span> : null}
+      {payout.reference ? <span className="muted">{t('payouts.referenceShown', { reference: payout.reference })}</span> : null}
       {payout.status === 'requested' ? (
         <div className="button-row">
           <button type="button" className="btn btn-primary btn-small" disabled={decide.isPending} onClick={() => decide.mutate({ status: 'approved' })} data-testid="payout-approve">

@@ -106,7 +106,7 @@ function ProductForm({ shop, product }: { shop: Shop; product: Product | null })
           {MARKETPLACES.map((m) => (
             <TextField
               key={m}
-              label={m[0]!.toUpperCase() + m.slice(1)}
+              label={t(`marketplace.${m}`)}
               type="url"
               inputMode="url"
               placeholder="https://"

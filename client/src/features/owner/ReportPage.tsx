@@ -6,6 +6,7 @@ import type { MonthlyReport } from '../../api/types';
 import { QueryState } from '../../components/QueryState';
 import { useI18n } from '../../i18n';
 import { errorText } from '../../lib/errorText';
+import { ShopGate } from './ShopGate';
 import { ShopPicker } from './ShopPicker';
 import { useCurrentShop } from './shopContext';
 
@@ -24,7 +25,7 @@ export function downloadBlob(blob: Blob, filename: string): void {
 
 export default function ReportPage() {
   const { t, locale } = useI18n();
-  const { list, shop, setShopId } = useCurrentShop();
+  const { shops, list, shop, setShopId } = useCurrentShop();
   const [year, setYear] = useState(new Date().getFullYear());
   const [csvError, setCsvError] = useState<string | null>(null);
   const report = useQuery({
@@ -32,7 +33,7 @@ export default function ReportPage() {
     queryFn: () => api.get<MonthlyReport>(`/shops/${shop!.id}/reports/monthly`, { year }),
     enabled: Boolean(shop),
   });
-  if (!shop) return <p className="state">{t('dash.noShop')}</p>;
+  if (!shop) return <ShopGate shops={shops} shop={shop}>{() => null}</ShopGate>;
   const monthName = (m: string) => new Intl.DateTimeFormat(locale, { month: 'short', timeZone: 'UTC' }).format(new Date(`${m.length === 7 ? m : `${year}-${m.padStart(2, '0')}`}-01T00:00:00Z`));
   return (
     <section className="stack">

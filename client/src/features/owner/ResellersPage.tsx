@@ -5,6 +5,7 @@ import { localDate } from '../../lib/format';
 import { QueryState } from '../../components/QueryState';
 import { useI18n } from '../../i18n';
 import { errorText } from '../../lib/errorText';
+import { ShopGate } from './ShopGate';
 import { ShopPicker } from './ShopPicker';
 import { useCurrentShop } from './shopContext';
 
@@ -12,7 +13,7 @@ const BADGE = { pending: 'badge-warn', approved: 'badge-ok', blocked: 'badge-dan
 
 export function ResellersPage() {
   const { t } = useI18n();
-  const { list, shop, setShopId } = useCurrentShop();
+  const { shops, list, shop, setShopId } = useCurrentShop();
   const queryClient = useQueryClient();
   const resellers = useQuery({
     queryKey: ['resellers', shop?.id],
@@ -32,7 +33,7 @@ export function ResellersPage() {
     mutationFn: ({ id, status }: { id: string; status: 'approved' | 'blocked' }) => api.patch<Membership>(`/memberships/${id}`, { status }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['resellers', shop?.id] }),
   });
-  if (!shop) return <p className="state">{t('dash.noShop')}</p>;
+  if (!shop) return <ShopGate shops={shops} shop={shop}>{() => null}</ShopGate>;
   return (
     <section className="stack">
       <h1>{t('resellers.title')}</h1>

@@ -7,19 +7,25 @@ import { CopyButton } from '../../components/CopyButton';
 import { FormError, SelectField, TextField } from '../../components/Field';
 import { useSubmit } from '../../hooks/useForm';
 import { useI18n } from '../../i18n';
+import { ShopGate } from './ShopGate';
 import { ShopPicker } from './ShopPicker';
 import { useCurrentShop } from './shopContext';
 
 export function SettingsPage() {
   const { t } = useI18n();
-  const { list, shop, setShopId } = useCurrentShop();
-  if (!shop) return <p className="state">{t('dash.noShop')}</p>;
+  const { shops, list, shop, setShopId } = useCurrentShop();
   return (
     <section className="stack">
       <h1>{t('settings.title')}</h1>
-      <ShopPicker list={list} shop={shop} onChange={setShopId} />
-      <SettingsForm key={shop.id} shop={shop} />
-      <ConversionSecret shopId={shop.id} />
+      <ShopGate shops={shops} shop={shop}>
+        {(s) => (
+          <>
+            <ShopPicker list={list} shop={s} onChange={setShopId} />
+            <SettingsForm key={s.id} shop={s} />
+            <ConversionSecret key={`secret-${s.id}`} shopId={s.id} />
+          </>
+        )}
+      </ShopGate>
     </section>
   );
 }

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { useQuery } from '@tanstack/react-query';
-import { formatRupiah } from '@tular/shared';
+import { formatRupiah, MARKETPLACES } from '@tular/shared';
 import { api } from '../../api/client';
 import type { CheckoutResult, PublicProduct, Review, ShopSummary } from '../../api/types';
 import { FormError, TextArea, TextField } from '../../components/Field';
@@ -11,8 +11,6 @@ import { useI18n } from '../../i18n';
 import { formatDate } from '../../lib/format';
 import { whatsappOrderUrl } from '../../lib/share';
 import { rememberOrder, rememberRef } from './checkoutStore';
-
-const MARKETPLACE_LABELS: Record<string, string> = { shopee: 'Shopee', tokopedia: 'Tokopedia', lazada: 'Lazada', tiktok: 'TikTok Shop' };
 
 export function ProductPage() {
   const { productId = '' } = useParams();
@@ -46,7 +44,7 @@ function ProductView({ product, refCode }: { product: PublicProduct; refCode: st
     product: product.name,
     ref: refCode ? t('product.waRef', { code: refCode }) : '',
   });
-  const marketplaces = Object.entries(product.marketplace ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string');
+  const marketplaces = MARKETPLACES.flatMap((m) => (product.marketplace?.[m] ? [[m, product.marketplace[m]] as const] : []));
   const reviews = useQuery({
     queryKey: ['reviews', product.id],
     queryFn: () => api.list<Review>(`/products/${product.id}/reviews`, { limit: 10 }),
@@ -100,7 +98,7 @@ function ProductView({ product, refCode }: { product: PublicProduct; refCode: st
           <div className="button-row">
             {marketplaces.map(([name, url]) => (
               <a key={name} className={`btn btn-secondary btn-${name}`} href={url} target="_blank" rel="noreferrer">
-                {MARKETPLACE_LABELS[name] ?? name}
+                {t(`marketplace.${name}`)}
               </a>
             ))}
           </div>

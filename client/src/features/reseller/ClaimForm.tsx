@@ -15,7 +15,7 @@ export function ClaimForm({ productId }: { productId: string }) {
   const [phone, setPhone] = useState('');
   const [note, setNote] = useState('');
   const form = useSubmit(
-    () => api.post<Claim>('/claims', { productId, quantity: Number(quantity), buyer: { name: name || 'Pembeli', phone }, ...(note.trim() ? { note: note.trim() } : {}) }),
+    () => api.post<Claim>('/claims', { productId, quantity: Number(quantity), buyer: { name: name.trim() || t('claims.defaultBuyer'), phone }, ...(note.trim() ? { note: note.trim() } : {}) }),
     () => setSent(true),
   );
   if (sent) return <p className="state-success">{t('claims.sent')}</p>;

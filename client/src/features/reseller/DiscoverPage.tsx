@@ -1,10 +1,11 @@
 import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { formatRupiah, type Segment } from '@tular/shared';
+import { formatRupiah, MARKETPLACES, type LinkDestination, type Segment } from '@tular/shared';
 import { useUser } from '../../api/auth';
 import { api } from '../../api/client';
 import type { Link as TularLink, Membership, MyMembership, Product, Shop } from '../../api/types';
+import { SelectField } from '../../components/Field';
 import { QueryState } from '../../components/QueryState';
 import { useI18n } from '../../i18n';
 import { errorText } from '../../lib/errorText';
@@ -79,39 +80,58 @@ function ShopCard({ shop, status }: { shop: Shop; status: Membership['status'] |
 function ShopProducts({ shop }: { shop: Shop }) {
   const { t } = useI18n();
   const user = useUser();
-  const navigate = useNavigate();
-  const queryClient = useQueryClient();
   const segment: Segment = user?.segment ?? 'follower';
   const products = useQuery({ queryKey: ['shop-products', shop.id], queryFn: () => api.list<Product>(`/shops/${shop.id}/products`, { limit: 50 }) });
+  return (
+    <QueryState query={products} isEmpty={(p) => p.data.length === 0} empty={t('shop.empty')}>
+      {(page) => (
+        <ul className="list">
+          {page.data.map((p) => (
+            <ProductOffer key={p.id} shop={shop} product={p} segment={segment} />
+          ))}
+        </ul>
+      )}
+    </QueryState>
+  );
+}
+
+function ProductOffer({ shop, product, segment }: { shop: Shop; product: Product; segment: Segment }) {
+  const { t } = useI18n();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  // Only the marketplaces this product is really listed on; the server refuses the others.
+  const listed = MARKETPLACES.filter((m) => Boolean(product.marketplace?.[m]));
+  const [destination, setDestination] = useState<LinkDestination>('page');
   const makeLink = useMutation({
-    mutationFn: (productId: string) => api.post<TularLink>('/links', { productId, channel: 'whatsapp' }),
+    // The WhatsApp link first (where most sharing happens); the other buttons make their own on the links page.
+    mutationFn: () => api.post<TularLink>('/links', { productId: product.id, channel: 'whatsapp', destination }),
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: ['links'] });
       navigate('/reseller/links');
     },
   });
+  const perItem = previewCommission(shop.commission, product.commission, segment, 1, product.price).amount;
   return (
-    <QueryState query={products} isEmpty={(p) => p.data.length === 0} empty={t('shop.empty')}>
-      {(page) => (
-        <ul className="list">
-          {page.data.map((p) => {
-            const perItem = previewCommission(shop.commission, p.commission, segment, 1, p.price).amount;
-            return (
-              <li key={p.id} className="card stack" data-testid="discover-product">
-                <div className="row">
-                  <strong>{p.name}</strong>
-                  <span className="price">{formatRupiah(p.price)}</span>
-                </div>
-                <span className="muted">{t('discover.commission', { amount: formatRupiah(perItem) })}</span>
-                <button type="button" className="btn btn-primary" disabled={makeLink.isPending} onClick={() => makeLink.mutate(p.id)} data-testid="make-link">
-                  {t('discover.makeLink')}
-                </button>
-              </li>
-            );
-          })}
-          {makeLink.isError ? <p className="field-error">{errorText(makeLink.error, t)}</p> : null}
-        </ul>
-      )}
-    </QueryState>
+    <li className="card stack" data-testid="discover-product">
+      <div className="row">
+        <strong>{product.name}</strong>
+        <span className="price">{formatRupiah(product.price)}</span>
+      </div>
+      <span className="muted">{t('discover.commission', { amount: formatRupiah(perItem) })}</span>
+      {listed.length ? (
+        <SelectField label={t('links.destination')} value={destination} onChange={(e) => setDestination(e.target.value as LinkDestination)} data-testid="link-destination-select">
+          <option value="page">{t('links.dest.page')}</option>
+          {listed.map((m) => (
+            <option key={m} value={m}>
+              {t(`marketplace.${m}`)}
+            </option>
+          ))}
+        </SelectField>
+      ) : null}
+      <button type="button" className="btn btn-primary" disabled={makeLink.isPending} onClick={() => makeLink.mutate()} data-testid="make-link">
+        {t('discover.makeLink')}
+      </button>
+      {makeLink.isError ? <p className="field-error">{errorText(makeLink.error, t)}</p> : null}
+    </li>
   );
 }

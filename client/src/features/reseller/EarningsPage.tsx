@@ -3,8 +3,9 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { formatRupiah, PAYOUT_METHODS, type PayoutMethod } from '@tular/shared';
 import { api } from '../../api/client';
 import { useLive } from '../../api/live';
-import type { Earnings, MyMembership, Payout } from '../../api/types';
-import { FormError, SelectField, TextField } from '../../components/Field';
+import { ApiError } from '../../api/errors';
+import type { Earnings, MyMembership, Payout, Shop } from '../../api/types';
+import { FormError, TextField } from '../../components/Field';
 import { QueryState } from '../../components/QueryState';
 import { useSubmit } from '../../hooks/useForm';
 import { useI18n } from '../../i18n';
@@ -26,6 +27,7 @@ export function EarningsPage() {
   useLive(undefined, { commission: refresh, payout: refresh });
   // Kept here, not in the form: the refetched balance drops to 0 and unmounts the form right away.
   const [requested, setRequested] = useState<string | null>(null);
+  const lastMethod = payouts.data?.data[0]?.method ?? null;
   const shopName = (id: string) => memberships.data?.data.find((m) => m.shopId === id)?.shop.name ?? '';
   return (
     <section className="stack">
@@ -48,9 +50,9 @@ export function EarningsPage() {
                   <p className="state-success" role="status">
                     {t('earnings.requested')}
                   </p>
-                ) : e.available > 0 ? (
-                  <PayoutForm earnings={e} onDone={() => setRequested(e.shopId)} />
-                ) : null}
+                ) : (
+                  <MinimumAndForm earnings={e} lastMethod={lastMethod} onDone={() => setRequested(e.shopId)} />
+                )}
               </li>
             ))}
           </ul>
@@ -79,22 +81,42 @@ export function EarningsPage() {
   );
 }
 
-function PayoutForm({ earnings, onDone }: { earnings: Earnings; onDone: () => void }) {
+/** The shop's minimum payout, and the form once the available balance reaches it. */
+function MinimumAndForm({ earnings, lastMethod, onDone }: { earnings: Earnings; lastMethod: PayoutMethod | null; onDone: () => void }) {
+  const { t } = useI18n();
+  const shop = useQuery({ queryKey: ['shop', earnings.shopId], queryFn: () => api.get<Shop>(`/shops/${earnings.shopId}`) });
+  const min = shop.data?.minPayout;
+  if (min === undefined) return null;
+  return (
+    <>
+      <p className="muted" data-testid="earnings-min">
+        {t('earnings.min', { amount: formatRupiah(min) })}
+        {earnings.available < min ? ` · ${t('earnings.belowMin', { amount: formatRupiah(min - earnings.available) })}` : ''}
+      </p>
+      {earnings.available >= min ? <PayoutForm earnings={earnings} lastMethod={lastMethod} onDone={onDone} /> : null}
+    </>
+  );
+}
+
+function PayoutForm({ earnings, lastMethod, onDone }: { earnings: Earnings; lastMethod: PayoutMethod | null; onDone: () => void }) {
   const { t } = useI18n();
   const queryClient = useQueryClient();
   const [amount, setAmount] = useState(String(earnings.available));
-  const [method, setMethod] = useState<PayoutMethod>('dana');
+  // No silent default: the money goes where the reseller chose last time, or where they pick now.
+  const [method, setMethod] = useState<PayoutMethod | null>(lastMethod);
   const [number, setNumber] = useState('');
   const [name, setName] = useState('');
   const [bankName, setBankName] = useState('');
   const form = useSubmit(
-    () =>
-      api.post<Payout>('/payouts', {
+    async () => {
+      if (!method) throw new ApiError(400, 'VALIDATION_FAILED', 'method', [{ path: 'body.method', message: t('earnings.pickMethod'), code: 'custom' }]);
+      return api.post<Payout>('/payouts', {
         shopId: earnings.shopId,
         amount: parseRupiahInput(amount) ?? amount,
         method,
         account: { name, number, ...(method === 'bank' ? { bankName } : {}) },
-      }),
+      });
+    },
     () => {
       onDone();
       void queryClient.invalidateQueries({ queryKey: ['earnings'] });
@@ -104,16 +126,34 @@ function PayoutForm({ earnings, onDone }: { earnings: Earnings; onDone: () => vo
   const e = form.fieldErrors;
   return (
     <form className="stack" onSubmit={form.submit} noValidate data-testid="payout-form">
-      <TextField label={t('earnings.amount')} inputMode="numeric" value={amount} onChange={(ev) => setAmount(ev.target.value)} error={e.amount} />
-      <SelectField label={t('earnings.method')} value={method} onChange={(ev) => setMethod(ev.target.value as PayoutMethod)} error={e.method}>
-        {PAYOUT_METHODS.map((m) => (
-          <option key={m} value={m}>
-            {t(`method.${m}`)}
-          </option>
-        ))}
-      </SelectField>
-      {method === 'bank' ? <TextField label="Bank" value={bankName} onChange={(ev) => setBankName(ev.target.value)} error={e['account.bankName']} placeholder="BCA, BRI, Mandiri…" /> : null}
-      <TextField label={t('earnings.account')} inputMode={method === 'bank' ? 'numeric' : 'tel'} value={number} onChange={(ev) => setNumber(ev.target.value)} error={e['account.number']} name="account-number" />
+      <TextField label={t('earnings.amount')} inputMode="numeric" value={amount} onChange={(ev) => setAmount(ev.target.value)} error={e.amount} name="amount" />
+      <fieldset className={`choice${e.method ? ' field-invalid' : ''}`}>
+        <legend>{t('earnings.method')}</legend>
+        <div className="choice-grid">
+          {PAYOUT_METHODS.map((m) => (
+            <label key={m} className={`choice-card${method === m ? ' selected' : ''}`}>
+              <input type="radio" name="payout-method" value={m} checked={method === m} onChange={() => setMethod(m)} />
+              <span>{t(`method.${m}`)}</span>
+            </label>
+          ))}
+        </div>
+        {e.method ? (
+          <small className="field-error" role="alert">
+            {e.method}
+          </small>
+        ) : null}
+      </fieldset>
+      {method === 'bank' ? (
+        <TextField label={t('earnings.bankName')} value={bankName} onChange={(ev) => setBankName(ev.target.value)} error={e['account.bankName']} placeholder={t('earnings.bankPlaceholder')} name="bank-name" />
+      ) : null}
+      <TextField
+        label={method === 'bank' ? t('earnings.accountBank') : method ? t('earnings.accountWallet', { method: t(`method.${method}`) }) : t('earnings.account')}
+        inputMode={method === 'bank' ? 'numeric' : 'tel'}
+        value={number}
+        onChange={(ev) => setNumber(ev.target.value)}
+        error={e['account.number']}
+        name="account-number"
+      />
       <TextField label={t('earnings.accountName')} value={name} onChange={(ev) => setName(ev.target.value)} error={e['account.name']} name="account-name" />
       <FormError message={form.formError} />
       <button type="submit" className="btn btn-primary btn-block" disabled={form.busy} data-testid="payout-submit">

@@ -1,25 +1,31 @@
-import { useQuery } from '@tanstack/react-query';
-import { formatRupiah } from '@tular/shared';
+import { useMemo, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { formatRupiah, type Link as TularLink, type LinkDestination } from '@tular/shared';
 import { api } from '../../api/client';
-import type { Link as TularLink, PublicProduct } from '../../api/types';
+import type { PublicProduct } from '../../api/types';
 import { CopyButton } from '../../components/CopyButton';
 import { LoadMore } from '../../components/LoadMore';
 import { QueryState } from '../../components/QueryState';
 import { useCursorList } from '../../hooks/useCursorList';
+import { useI18n, type MessageKey } from '../../i18n';
+import { errorText } from '../../lib/errorText';
 import { ClaimForm } from './ClaimForm';
-import { useI18n } from '../../i18n';
+import { groupLinks, linkRequest, SHARE_CHANNELS, type LinkGroup, type ShareChannel } from './linkGroups';
+
+export const destinationLabel = (d: LinkDestination): MessageKey => (d === 'page' ? 'links.dest.page' : `marketplace.${d}`);
 
 export function LinksPage() {
   const { t } = useI18n();
-  const links = useCursorList<TularLink>(['links'], '/links');
+  const links = useCursorList<TularLink>(['links'], '/links', { limit: 50 });
+  const groups = useMemo(() => groupLinks(links.rows), [links.rows]);
   return (
     <section className="stack">
       <h1>{t('links.title')}</h1>
       <QueryState query={links.list} isEmpty={(rows) => rows.length === 0} empty={t('links.empty')}>
-        {(rows) => (
+        {() => (
           <ul className="list">
-            {rows.map((l) => (
-              <LinkCard key={l.id} link={l} />
+            {groups.map((g) => (
+              <LinkCard key={g.key} group={g} />
             ))}
           </ul>
         )}
@@ -29,12 +35,63 @@ export function LinksPage() {
   );
 }
 
-function LinkCard({ link }: { link: TularLink }) {
+/**
+ * A share button with its own channel's link. When that link does not exist yet the tab is opened
+ * inside the tap (browsers block a window opened later) and pointed at the share page once the
+ * server has made — or returned — the link.
+ */
+function ShareButton({ group, channel, onError }: { group: LinkGroup; channel: ShareChannel; onError: (message: string) => void }) {
+  const { t } = useI18n();
+  const queryClient = useQueryClient();
+  const [busy, setBusy] = useState(false);
+  const own = group.byChannel[channel];
+  const className = `btn btn-small ${channel === 'whatsapp' ? 'btn-whatsapp' : 'btn-secondary'}`;
+  const label = t(`channel.${channel}`);
+  if (own) {
+    return (
+      <a className={className} href={own.shareUrls[channel]} target="_blank" rel="noreferrer" data-testid={`share-${channel}`} data-code={own.code}>
+        {label}
+      </a>
+    );
+  }
+  return (
+    <button
+      type="button"
+      className={className}
+      disabled={busy}
+      data-testid={`share-${channel}`}
+      onClick={() => {
+        const tab = window.open('about:blank', '_blank');
+        if (tab) tab.opener = null;
+        setBusy(true);
+        api
+          .post<TularLink>('/links', linkRequest(group, channel))
+          .then((made) => {
+            const target = made.shareUrls[channel];
+            if (tab) tab.location.href = target;
+            else window.location.href = target;
+            void queryClient.invalidateQueries({ queryKey: ['links'] });
+          })
+          .catch((err: unknown) => {
+            tab?.close();
+            onError(errorText(err, t));
+          })
+          .finally(() => setBusy(false));
+      }}
+    >
+      {label}
+    </button>
+  );
+}
+
+function LinkCard({ group }: { group: LinkGroup }) {
   const { t, lang } = useI18n();
+  const [shareError, setShareError] = useState<string | null>(null);
+  const link = group.primary;
   const product = useQuery({
-    queryKey: ['public-product', link.productId],
-    queryFn: () => api.get<PublicProduct>(`/products/${link.productId}`),
-    enabled: Boolean(link.productId),
+    queryKey: ['public-product', group.productId],
+    queryFn: () => api.get<PublicProduct>(`/products/${group.productId}`),
+    enabled: Boolean(group.productId),
   });
   const p = product.data;
   const ownCaptions = p?.creativeKit.captions.filter((c) => c.lang === lang).map((c) => c.text) ?? [];
@@ -45,32 +102,29 @@ function LinkCard({ link }: { link: TularLink }) {
   const kitPhotos = [...(p?.photos ?? []), ...(p?.creativeKit.photos ?? [])];
   return (
     <li className="card stack" data-testid="link-card" data-code={link.code}>
-      <strong>{p?.name ?? link.code}</strong>
+      <div className="row">
+        <strong>{p?.name ?? link.code}</strong>
+        <span className="badge" data-testid="link-destination">
+          {t('links.to', { place: t(destinationLabel(group.destination)) })}
+        </span>
+      </div>
       <code className="secret" data-testid="link-url">
         {link.url}
       </code>
       <div className="button-row">
-        <a className="btn btn-whatsapp btn-small" href={link.shareUrls.whatsapp} target="_blank" rel="noreferrer">
-          WhatsApp
-        </a>
-        <a className="btn btn-secondary btn-small" href={link.shareUrls.facebook} target="_blank" rel="noreferrer">
-          Facebook
-        </a>
-        <a className="btn btn-secondary btn-small" href={link.shareUrls.x} target="_blank" rel="noreferrer">
-          X
-        </a>
-        <a className="btn btn-secondary btn-small" href={link.shareUrls.telegram} target="_blank" rel="noreferrer">
-          Telegram
-        </a>
+        {SHARE_CHANNELS.map((c) => (
+          <ShareButton key={c} group={group} channel={c} onError={setShareError} />
+        ))}
       </div>
+      {shareError ? <p className="field-error">{shareError}</p> : null}
       <div className="two">
         <CopyButton text={link.url} label={t('links.copy')} />
         <a className="btn btn-secondary" href={link.qr.png} download={`tular-${link.code}.png`}>
           {t('links.qr')}
         </a>
       </div>
-      {link.productId ? <ClaimForm productId={link.productId} /> : null}
-      <details>
+      {group.productId ? <ClaimForm productId={group.productId} /> : null}
+      <details data-testid="creative-kit">
         <summary className="btn btn-link">{t('links.kit')}</summary>
         <ul className="list">
           {captions.map((c) => (
