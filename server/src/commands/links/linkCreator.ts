@@ -10,8 +10,11 @@ import { ProductModel, type ProductDoc } from '../../models/Product';
 import { ShopModel, type ShopDoc } from '../../models/Shop';
 import { assertApprovedMember } from '../../policies/link';
 
-/** 55^8 ≈ 8·10^13 codes: a clash is rare, and the unique index catches it. */
-export const linkCode = customAlphabet(UNAMBIGUOUS_ALPHABET, 8);
+/**
+ * 55^8 ≈ 8·10^13 codes: a clash is rare, and the unique index catches it. Behind an object so a test
+ * can force a clash (a module-local call could not be replaced).
+ */
+export const linkCodes = { next: customAlphabet(UNAMBIGUOUS_ALPHABET, 8) };
 const CODE_ATTEMPTS = 5;
 
 export interface CreatedLink {
@@ -57,7 +60,7 @@ export async function createLink(user: AuthUser, input: z.output<typeof LinkCrea
 
   for (let attempt = 1; ; attempt += 1) {
     try {
-      const link = await LinkModel.create({ ...fields, code: linkCode(), active: true, scopeKey });
+      const link = await LinkModel.create({ ...fields, code: linkCodes.next(), active: true, scopeKey });
       return { link, created: true, shop, product };
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
