@@ -431,4 +431,8 @@ export const en: Messages = {
   'field.bankName': 'Enter the bank name, e.g. BCA or BRI.',
   'field.accountNumber': 'Check the account or phone number (bank accounts: 6–20 digits).',
   'error.CLAIM_CONFIRMING': 'This report is being confirmed right now. Try again shortly.',
+  'error.CONVERSION_SECRET_NOT_SET': 'This shop has no conversion API key yet. Create one in Settings.',
+  'error.SIGNATURE_FROM_FUTURE': 'The API signature\'s time is in the future. Check your server clock.',
+  'error.SIGNATURE_MALFORMED': 'The API signature is malformed.',
+  'error.SIGNATURE_OUTDATED': 'The API signature is too old. Make a new one.',
 };

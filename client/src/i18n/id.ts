@@ -430,6 +430,10 @@ export const id = {
   'field.bankName': 'Tulis nama bank, mis. BCA atau BRI.',
   'field.accountNumber': 'Periksa nomor rekening / HP (rekening bank: 6–20 angka).',
   'error.CLAIM_CONFIRMING': 'Laporan ini sedang dikonfirmasi. Coba lagi sebentar.',
+  'error.CONVERSION_SECRET_NOT_SET': 'Toko ini belum membuat kunci API konversi. Buat di Pengaturan.',
+  'error.SIGNATURE_FROM_FUTURE': 'Waktu pada tanda tangan API ada di masa depan. Periksa jam server Anda.',
+  'error.SIGNATURE_MALFORMED': 'Format tanda tangan API salah.',
+  'error.SIGNATURE_OUTDATED': 'Tanda tangan API sudah terlalu lama. Buat yang baru.',
 } as const;
 
 export type MessageKey = keyof typeof id;
