@@ -1,6 +1,7 @@
 import mongoose, { Schema } from 'mongoose';
 import { useTestDatabase } from '../../test/harness';
 import { withWriteLock } from './writeLock';
+import { failureReason } from './engine';
 
 useTestDatabase();
 
@@ -41,5 +42,18 @@ describe(`the database engine (${process.env.TULAR_TEST_DB_KIND})`, () => {
     );
     const doc = await coll.findOne({ _id: 'shop:1:2026-11-22' as never });
     expect(doc).toMatchObject({ clicks: 10, byChannel: { whatsapp: 20 } });
+  });
+});
+
+describe('engine start-up failures', () => {
+  it('keeps the reason mongodb-memory-server gives after "Details:" and drops stack frames', () => {
+    const err = new Error(
+      'Download failed for url "https://fastdl.mongodb.org/linux/mongodb-linux-x86_64-debian12-8.2.6.tgz", Details:\ngetaddrinfo ENOTFOUND fastdl.mongodb.org\n    at RedirectableRequest.<anonymous> (MongoBinaryDownload.ts:680:16)',
+    );
+    expect(failureReason(err)).toBe(
+      'Download failed for url "https://fastdl.mongodb.org/linux/mongodb-linux-x86_64-debian12-8.2.6.tgz", Details: getaddrinfo ENOTFOUND fastdl.mongodb.org',
+    );
+    expect(failureReason(new Error('x'.repeat(2000))).length).toBe(600);
+    expect(failureReason('plain')).toBe('plain');
   });
 });

@@ -60,7 +60,8 @@ async function startFerret(opts: ResolveOptions, why: string): Promise<DatabaseE
   const dir = opts.dataDir
     ? path.join(opts.dataDir, 'ferretdb')
     : fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'tular-ferretdb-'));
-  const proc = await startFerretdb(binary, dir);
+  // A persistent directory records its FerretDB's pid, so one orphaned by a killed server is reaped on the next start.
+  const proc = await startFerretdb(binary, dir, undefined, { pidFile: opts.dataDir ? path.join(opts.dataDir, 'ferretdb.pid') : undefined, log: opts.log });
   return {
     kind: 'ferretdb',
     uri: proc.uri,
@@ -70,6 +71,21 @@ async function startFerret(opts: ResolveOptions, why: string): Promise<DatabaseE
       if (!persistent) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One line that still says why: mongodb-memory-server puts the cause after "Details:" on the next
+ * line (e.g. `Download failed for url "…", Details:\ngetaddrinfo ENOTFOUND fastdl.mongodb.org`).
+ * Stack frames are dropped; the rest is joined and capped.
+ */
+export function failureReason(err: unknown, maxLength = 600): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^at\s/.test(l));
+  const joined = lines.join(' ').replace(/\s+/g, ' ');
+  return joined.length > maxLength ? `${joined.slice(0, maxLength - 1)}…` : joined || 'unknown error';
 }
 
 /**
@@ -85,7 +101,7 @@ export async function resolveDatabaseEngine(opts: ResolveOptions): Promise<Datab
   try {
     return await startMemoryServer(opts.dataDir, opts.memoryServerTimeoutMs ?? 60_000);
   } catch (err) {
-    const message = (err as Error).message.split('\n')[0] ?? String(err);
+    const message = failureReason(err);
     if (opts.choice === 'memory-server') throw new Error(`TULAR_DB_ENGINE=memory-server but mongod could not start: ${message}`);
     failures.push(`mongodb-memory-server failed: ${message}`);
   }

@@ -103,7 +103,110 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs: number, outpu
 
 export interface FerretdbProcess {
   uri: string;
+  /** The FerretDB process id (not a wrapper's). */
+  pid: number;
   stop(): Promise<void>;
+}
+
+let pdeathsigWrapper: string | null | undefined;
+/**
+ * util-linux `setpriv --pdeathsig` sets PR_SET_PDEATHSIG and then execs FerretDB (same pid), so the
+ * kernel sends FerretDB SIGTERM when its parent dies for any reason, SIGKILL included. Node cannot
+ * call prctl itself, and an `exit` listener never runs on SIGKILL. Linux only; elsewhere the pid file
+ * below is the safety net.
+ */
+function pdeathsigCommand(): string | null {
+  if (pdeathsigWrapper !== undefined) return pdeathsigWrapper;
+  pdeathsigWrapper = null;
+  if (process.platform === 'linux') {
+    const r = spawnSync('setpriv', ['--help'], { encoding: 'utf8', timeout: 5000 });
+    if (r.status === 0 && r.stdout.includes('--pdeathsig')) pdeathsigWrapper = 'setpriv';
+  }
+  return pdeathsigWrapper;
+}
+
+interface PidRecord {
+  pid: number;
+  ownerPid: number;
+  dir: string;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A zombie answers kill(0) but is already dead; only its parent's wait() is missing.
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
+function parentOf(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null;
+  }
+}
+
+/** True only when /proc shows that `pid` is a FerretDB serving `dir` (a recycled pid must never be killed). */
+function isFerretdbFor(pid: number, dir: string): boolean {
+  try {
+    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return argv.some((a) => a.includes('ferretdb')) && argv.includes(`--sqlite-url=file:${withSlash(dir)}`);
+  } catch {
+    return false;
+  }
+}
+
+const withSlash = (dir: string): string => (dir.endsWith('/') ? dir : `${dir}/`);
+
+async function waitForDeath(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
+/**
+ * A FerretDB left behind by a Tular that died without cleaning up (SIGKILL, OOM, power cut on a
+ * system without pdeathsig) still holds the SQLite files; it is stopped before a new one starts.
+ * A FerretDB whose owner is still its parent means another live Tular uses this DATA_DIR: refused.
+ */
+export async function reapStaleFerretdb(pidFile: string, log: (msg: string) => void = () => undefined): Promise<void> {
+  let record: PidRecord;
+  try {
+    record = JSON.parse(fs.readFileSync(pidFile, 'utf8')) as PidRecord;
+  } catch {
+    return;
+  }
+  const { pid, ownerPid, dir } = record;
+  if (Number.isInteger(pid) && pid > 1 && isAlive(pid) && isFerretdbFor(pid, dir)) {
+    if (ownerPid !== process.pid && isAlive(ownerPid) && parentOf(pid) === ownerPid) {
+      throw new Error(`${dir} is in use by the FerretDB of another running Tular (pid ${ownerPid}); stop it or use another DATA_DIR`);
+    }
+    log(`stopping a stale FerretDB (pid ${pid}) left behind by a Tular process (pid ${ownerPid}) that is gone`);
+    process.kill(pid, 'SIGTERM');
+    if (!(await waitForDeath(pid, 5000))) {
+      process.kill(pid, 'SIGKILL');
+      await waitForDeath(pid, 5000);
+    }
+  }
+  fs.rmSync(pidFile, { force: true });
+}
+
+export interface StartFerretdbOptions {
+  /** Records the FerretDB pid (persistent data directories): a later start reaps it if it outlives us. */
+  pidFile?: string;
+  log?: (msg: string) => void;
 }
 
 /**
@@ -111,22 +214,24 @@ export interface FerretdbProcess {
  * SQLite's in-memory mode hangs after a failed unique insert in v1.24.2, so tests use a directory on tmpfs instead.
  * `fixedPort` restarts a stopped instance where its clients expect it (the fault tests).
  */
-export async function startFerretdb(binary: string, dir: string, fixedPort?: number): Promise<FerretdbProcess> {
+export async function startFerretdb(binary: string, dir: string, fixedPort?: number, opts: StartFerretdbOptions = {}): Promise<FerretdbProcess> {
   fs.mkdirSync(dir, { recursive: true });
+  if (opts.pidFile) await reapStaleFerretdb(opts.pidFile, opts.log);
   const port = fixedPort ?? (await freePort());
-  const child = spawn(
-    binary,
-    [
-      '--handler=sqlite',
-      `--sqlite-url=file:${dir.endsWith('/') ? dir : `${dir}/`}`,
-      `--listen-addr=127.0.0.1:${port}`,
-      '--debug-addr=-',
-      '--state-dir=-',
-      '--telemetry=disable',
-      '--log-level=error',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FERRETDB_TELEMETRY: 'disable' } },
-  );
+  const args = [
+    '--handler=sqlite',
+    `--sqlite-url=file:${withSlash(dir)}`,
+    `--listen-addr=127.0.0.1:${port}`,
+    '--debug-addr=-',
+    '--state-dir=-',
+    '--telemetry=disable',
+    '--log-level=error',
+  ];
+  const wrapper = pdeathsigCommand();
+  const child = spawn(wrapper ?? binary, wrapper ? ['--pdeathsig', 'TERM', '--', binary, ...args] : args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FERRETDB_TELEMETRY: 'disable' },
+  });
   let output = '';
   const collect = (chunk: Buffer): void => {
     output = (output + chunk.toString()).slice(-8000);
@@ -135,24 +240,35 @@ export async function startFerretdb(binary: string, dir: string, fixedPort?: num
   child.stderr?.on('data', collect);
   const killOnExit = (): void => {
     child.kill('SIGKILL');
+    if (opts.pidFile) fs.rmSync(opts.pidFile, { force: true });
   };
   process.once('exit', killOnExit);
+  if (opts.pidFile && child.pid) {
+    const record: PidRecord = { pid: child.pid, ownerPid: process.pid, dir };
+    fs.writeFileSync(opts.pidFile, `${JSON.stringify(record)}\n`);
+  }
   try {
     await waitForPort(port, child, 20_000, () => output);
   } catch (err) {
-    child.kill('SIGKILL');
+    killOnExit();
+    process.removeListener('exit', killOnExit);
     throw err;
   }
   return {
     uri: `mongodb://127.0.0.1:${port}/`,
+    pid: child.pid ?? 0,
     stop: () =>
       new Promise<void>((resolve) => {
         process.removeListener('exit', killOnExit);
-        if (child.exitCode !== null) return resolve();
+        const done = (): void => {
+          if (opts.pidFile) fs.rmSync(opts.pidFile, { force: true });
+          resolve();
+        };
+        if (child.exitCode !== null || child.signalCode !== null) return done();
         const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
         child.once('exit', () => {
           clearTimeout(timer);
-          resolve();
+          done();
         });
         child.kill('SIGTERM');
       }),

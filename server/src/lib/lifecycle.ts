@@ -21,8 +21,10 @@ export class Lifecycle {
     this.stopping ??= (async () => {
       for (const hook of [...this.hooks].reverse()) {
         try {
+          const started = Date.now();
           await hook.run();
-          this.logger.debug({ hook: hook.name }, 'shutdown step done');
+          // At info: after a deploy, these lines show what was drained and flushed, and how long it took.
+          this.logger.info({ hook: hook.name, ms: Date.now() - started }, `shutdown step done: ${hook.name}`);
         } catch (err) {
           this.logger.error({ err, hook: hook.name }, 'shutdown step failed');
         }
