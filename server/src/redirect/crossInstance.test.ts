@@ -3,6 +3,7 @@ import net from 'node:net';
 import { buildTestApp, useTestDatabase, type TestApp } from '../../test/harness';
 import { buildOwner, buildProduct, buildReseller, buildShop, joinShop } from '../../test/factories';
 import { freePort } from '../db/ferretdb';
+import { ClickEventModel } from '../models/ClickEvent';
 
 useTestDatabase();
 const BROWSER = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15';
@@ -65,5 +66,37 @@ async function waitForPort(port: number): Promise<void> {
     }
     expect(statusOnB).toBe(404);
     await Promise.all([a.redirect.clicks.flush(), b.redirect.clicks.flush()]);
+  });
+
+  it('stops attributing on both instances when an owner blocks the reseller on one of them', async () => {
+    const owner = await buildOwner(a);
+    const shop = await buildShop(a, owner);
+    const product = await buildProduct(a, owner, shop.id);
+    const reseller = await buildReseller(a);
+    const membership = await joinShop(a, reseller, shop.id, owner);
+    const link = (await a.http.post('/api/v1/links').set(reseller.auth).send({ productId: product.id })).body.data;
+    const visit = async (t: TestApp): Promise<{ location: string; refCookie: boolean }> => {
+      const res = await t.http.get(`/r/${link.code}`).set('User-Agent', BROWSER).expect(302);
+      const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+      return { location: res.headers.location!, refCookie: cookies.some((c) => c.startsWith('tular_ref=')) };
+    };
+    const attributed = { location: `${a.deps.config.publicUrl}/p/${product.id}?ref=${link.code}`, refCookie: true };
+    expect(await visit(a)).toEqual(attributed);
+    expect(await visit(b)).toEqual(attributed);
+    // Cached on B (an attributed target) before the block: only the relayed event can change it.
+    expect(b.redirect.cache.peek(link.code)).toMatchObject({ attributed: true });
+
+    await a.http.patch(`/api/v1/memberships/${membership.id}`).set(owner.auth).send({ status: 'blocked' }).expect(200);
+    const unattributed = { location: `${a.deps.config.publicUrl}/p/${product.id}`, refCookie: false };
+    expect(await visit(a)).toEqual(unattributed);
+    let onB = await visit(b);
+    for (let i = 0; i < 40 && onB.refCookie; i += 1) {
+      await sleep(50);
+      onB = await visit(b);
+    }
+    expect(onB).toEqual(unattributed);
+    await Promise.all([a.redirect.clicks.flush(), b.redirect.clicks.flush()]);
+    const events = await ClickEventModel.find({ linkId: link.id }).sort({ at: 1 }).lean();
+    expect(events.at(-1)).toMatchObject({ resellerId: null });
   });
 });
