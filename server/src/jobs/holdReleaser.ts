@@ -1,7 +1,12 @@
 import type { AppDeps } from '../appDeps';
 import { OrderModel } from '../models/Order';
+import { withWriteLock } from '../db/writeLock';
 import { releaseCommission } from '../commands/ledger/commissionLedger';
-import { announceEntries } from '../commands/orders/salesEvents';
+import { bookStrandedOrders } from '../commands/orders/orderCreator';
+import { announceEntries, type SalesDeps } from '../commands/orders/salesEvents';
+
+/** An order still unbooked this long after its insert has lost its creator (requests finish in seconds). */
+const STRANDED_AFTER_MS = 60_000;
 
 /**
  * Turns approved commission into available once the shop's hold is over. Safe on several
@@ -18,17 +23,22 @@ export async function runOnce(deps: Pick<AppDeps, 'bus'>, now: Date = new Date()
     released += entries.length;
     announceEntries(deps, entries);
     // Only clears the mark it read: a fresh one (a re-fulfilment replay) stays for the next run.
-    await OrderModel.updateOne({ _id: order._id, commissionDueAt: order.commissionDueAt }, { $set: { commissionDueAt: null } });
+    // Under the order's lock: on FerretDB an unlocked update rewrites the whole document and could
+    // undo a refund (status, stockRestored) written in between.
+    await withWriteLock(`order:${String(order._id)}`, () =>
+      OrderModel.updateOne({ _id: order._id, commissionDueAt: order.commissionDueAt }, { $set: { commissionDueAt: null } }),
+    );
   }
   return released;
 }
 
-/** Starts the periodic release; stops with the lifecycle. */
-export function startHoldReleaser(deps: Pick<AppDeps, 'bus' | 'logger' | 'lifecycle'>, intervalMs = 60_000): void {
+/** Starts the periodic release (and the sweep for orders whose commission was never booked); stops with the lifecycle. */
+export function startHoldReleaser(deps: SalesDeps & Pick<AppDeps, 'logger' | 'lifecycle'>, intervalMs = 60_000): void {
   let running: Promise<unknown> | null = null;
   const timer = setInterval(() => {
     if (running) return;
-    running = runOnce(deps)
+    running = bookStrandedOrders(deps, new Date(Date.now() - STRANDED_AFTER_MS))
+      .then(() => runOnce(deps))
       .catch((err: unknown) => deps.logger.warn({ err }, 'hold releaser run failed'))
       .finally(() => (running = null));
   }, intervalMs);

@@ -18,6 +18,12 @@ const claimSchema = new Schema(
     reason: { type: String, default: null },
     orderId: { type: Schema.Types.ObjectId, ref: 'Order', default: null },
     decidedAt: { type: Date, default: null },
+    /**
+     * Held by the request making a confirmed claim's order, until `orderId` is set; a copy of the
+     * request waits for it, a retry takes it over once it is stale (its holder crashed).
+     */
+    confirmToken: { type: String, default: null },
+    confirmAt: { type: Date, default: null },
   },
   { timestamps: true },
 );

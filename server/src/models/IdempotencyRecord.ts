@@ -11,6 +11,8 @@ const idempotencyRecordSchema = new Schema(
     /** sha256 of the raw body: the same key with a different body is refused. */
     requestHash: { type: String, required: true },
     state: { type: String, enum: ['in_progress', 'done'], required: true },
+    /** The copy currently running the request (a takeover replaces it); only it may free the key. */
+    runner: { type: String, default: null },
     status: { type: Number, default: null },
     body: { type: Schema.Types.Mixed, default: null },
   },

@@ -34,6 +34,28 @@ const orderSchema = new Schema(
     flags: { selfReferral: { type: Boolean, default: false } },
     /** Total commission booked on this order at creation (reseller + upline). */
     commission: { type: Number, default: 0 },
+    /**
+     * The lines computed at creation, kept so a retry (or the sweep) books exactly these — never a
+     * recomputation that could differ because the month's sales or the rules changed meanwhile.
+     */
+    commissionLines: [
+      {
+        _id: false,
+        role: { type: String, enum: ['reseller', 'upline'], required: true },
+        resellerId: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+        amount: { type: Number, required: true },
+        base: { type: Number, required: true },
+        rateBp: { type: Number, default: null },
+        flatPerUnit: { type: Number, default: null },
+        bonusBp: { type: Number, default: null },
+      },
+    ],
+    /**
+     * false from creation until its commission lines are in the ledger and the sale was announced;
+     * flipped once (guarded) by whichever of the creator, a retry or the sweep gets there first.
+     * Orders stored before this field existed read as booked.
+     */
+    commissionBooked: { type: Boolean, default: true },
     paymentReference: { type: String, default: null },
     /** Random secret in the buyer's private review link. */
     reviewToken: { type: String, required: true },
@@ -57,6 +79,7 @@ orderSchema.index({ shopId: 1, _id: -1 });
 orderSchema.index({ shopId: 1, status: 1, _id: -1 });
 orderSchema.index({ 'attribution.resellerId': 1, shopId: 1, fulfilledAt: 1 });
 orderSchema.index({ commissionDueAt: 1 });
+orderSchema.index({ commissionBooked: 1, createdAt: 1 });
 
 export type OrderFields = InferSchemaType<typeof orderSchema>;
 export type OrderDoc = HydratedDocument<OrderFields>;

@@ -44,33 +44,69 @@ export async function conversionSecretOf(shopId: mongoose.Types.ObjectId | strin
 }
 
 export const SIGNATURE_HEADER = 'x-tular-signature';
+/** How old a signature may be. */
 export const SIGNATURE_TOLERANCE_S = 300;
+/** How far ahead of our clock a signature may be dated (clock skew), no more. */
+export const SIGNATURE_FUTURE_TOLERANCE_S = 60;
 
-/** `X-Tular-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` — what integrators send. */
-export function signConversion(rawBody: string | Buffer, secret: string, t = Math.floor(Date.now() / 1000)): string {
-  const mac = crypto.createHmac('sha256', secret).update(`${t}.`).update(rawBody).digest('hex');
-  return `t=${t},v1=${mac}`;
+/**
+ * The exact string the v2 HMAC covers: `<t>` LF `<Idempotency-Key>` LF `<raw body bytes>`.
+ * The key is signed so a captured request cannot be replayed under a fresh key (a second order);
+ * LF separates because neither a timestamp nor a key (visible ASCII) can contain one.
+ */
+function stringToSign(t: number, idempotencyKey: string): string {
+  return `${t}\n${idempotencyKey}\n`;
 }
 
-/** Throws 401 SIGNATURE_MISSING / SIGNATURE_STALE / SIGNATURE_INVALID; constant-time comparison. */
-export function verifyConversionSignature(header: string | undefined, rawBody: Buffer | undefined, secret: string | null, nowMs = Date.now()): void {
-  if (!header) throw new AuthenticationError('SIGNATURE_MISSING', 'Send X-Tular-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">');
+function mac(secret: string, t: number, idempotencyKey: string, rawBody: string | Buffer): string {
+  return crypto.createHmac('sha256', secret).update(stringToSign(t, idempotencyKey)).update(rawBody).digest('hex');
+}
+
+/** `X-Tular-Signature: t=<unix seconds>,v2=<hex HMAC-SHA256 of "<t>\n<Idempotency-Key>\n<raw body>">` — what integrators send. */
+export function signConversion(rawBody: string | Buffer, idempotencyKey: string, secret: string, t = Math.floor(Date.now() / 1000)): string {
+  return `t=${t},v2=${mac(secret, t, idempotencyKey, rawBody)}`;
+}
+
+const HOW_TO_SIGN = 'X-Tular-Signature: t=<unix seconds>,v2=<hex HMAC-SHA256, with the shop’s secret, of "<t>\\n<Idempotency-Key>\\n<raw body>">';
+
+export function signatureMissing(): AuthenticationError {
+  return new AuthenticationError('SIGNATURE_MISSING', `Send ${HOW_TO_SIGN}`);
+}
+
+/**
+ * 401 with a distinct code per failure, so an integrator can tell what to fix: SIGNATURE_MISSING,
+ * SIGNATURE_MALFORMED, SIGNATURE_OUTDATED (a v1 signature, which did not cover the key),
+ * SIGNATURE_STALE, SIGNATURE_FROM_FUTURE, SIGNATURE_INVALID; constant-time comparison.
+ * The caller has resolved the shop's secret (and answered "no secret yet" itself).
+ */
+export function verifyConversionSignature(header: string | undefined, idempotencyKey: string, rawBody: Buffer | undefined, secret: string, nowMs = Date.now()): void {
+  if (!header) throw signatureMissing();
   const parts = new Map(
     header.split(',').map((p) => {
       const i = p.indexOf('=');
-      return [p.slice(0, i).trim(), p.slice(i + 1).trim()] as const;
+      return i < 0 ? ([p.trim(), ''] as const) : ([p.slice(0, i).trim(), p.slice(i + 1).trim()] as const);
     }),
   );
-  const t = Number(parts.get('t'));
-  const given = parts.get('v1') ?? '';
-  if (!Number.isInteger(t) || !/^[a-f0-9]{64}$/i.test(given)) throw new AuthenticationError('SIGNATURE_INVALID', 'The signature header is malformed');
-  if (Math.abs(nowMs / 1000 - t) > SIGNATURE_TOLERANCE_S) {
-    throw new AuthenticationError('SIGNATURE_STALE', 'The signature timestamp is more than 5 minutes away from now; sign each request as you send it');
+  const rawT = parts.get('t') ?? '';
+  const t = Number(rawT);
+  const given = parts.get('v2');
+  if (given === undefined && parts.has('v1')) {
+    throw new AuthenticationError('SIGNATURE_OUTDATED', `v1 signatures (over "<t>.<body>") are no longer accepted because they did not cover the Idempotency-Key; send ${HOW_TO_SIGN}`);
   }
-  if (!secret || !rawBody) throw new AuthenticationError('SIGNATURE_INVALID', 'The signature does not match');
-  const expected = Buffer.from(crypto.createHmac('sha256', secret).update(`${t}.`).update(rawBody).digest('hex'));
+  if (!/^\d{1,12}$/.test(rawT) || !Number.isSafeInteger(t) || !given || !/^[a-f0-9]{64}$/i.test(given)) {
+    throw new AuthenticationError('SIGNATURE_MALFORMED', `The signature header is malformed; send ${HOW_TO_SIGN}`);
+  }
+  const ageS = nowMs / 1000 - t;
+  if (ageS > SIGNATURE_TOLERANCE_S) {
+    throw new AuthenticationError('SIGNATURE_STALE', 'The signature timestamp is more than 5 minutes old; sign each request as you send it');
+  }
+  if (-ageS > SIGNATURE_FUTURE_TOLERANCE_S) {
+    throw new AuthenticationError('SIGNATURE_FROM_FUTURE', 'The signature timestamp is more than 60 seconds ahead of the server clock; check your clock (NTP)');
+  }
+  if (!rawBody) throw new AuthenticationError('SIGNATURE_INVALID', 'The signature does not match');
+  const expected = Buffer.from(mac(secret, t, idempotencyKey, rawBody));
   const actual = Buffer.from(given.toLowerCase());
   if (expected.length !== actual.length || !crypto.timingSafeEqual(expected, actual)) {
-    throw new AuthenticationError('SIGNATURE_INVALID', 'The signature does not match');
+    throw new AuthenticationError('SIGNATURE_INVALID', 'The signature does not match this body and Idempotency-Key under the shop’s current secret');
   }
 }

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type mongoose from 'mongoose';
 import { IdempotencyRecordModel } from '../../models/IdempotencyRecord';
 import { AppError, ConflictError, isDuplicateKeyError } from '../../lib/errors';
@@ -16,7 +17,9 @@ const WAIT_MS = 15_000;
 /**
  * Runs `work` once per (shop, key): the unique index picks one writer; every other copy — at the
  * same moment or days later — waits for and receives the first answer. Client errors (4xx) are part
- * of the answer; a crash or 5xx frees the key so a retry can try again.
+ * of the answer; a crash or 5xx frees the key so a retry can try again. A writer presumed dead is
+ * taken over; if it was only slow, both finish, and the stored answer is whichever finished first
+ * (a guarded update on the record's state) — both callers, and every later copy, get that one.
  */
 export async function runOnce(
   shopId: mongoose.Types.ObjectId,
@@ -24,9 +27,11 @@ export async function runOnce(
   requestHash: string,
   work: () => Promise<StoredResponse>,
 ): Promise<StoredResponse & { replayed: boolean }> {
+  // Names this copy as the record's runner: only the current runner may free the key on a crash.
+  const runner = crypto.randomBytes(9).toString('base64url');
   let recordId: mongoose.Types.ObjectId | null = null;
   try {
-    const created = await IdempotencyRecordModel.create({ shopId, key, requestHash, state: 'in_progress' });
+    const created = await IdempotencyRecordModel.create({ shopId, key, requestHash, state: 'in_progress', runner });
     recordId = created._id;
   } catch (err) {
     if (!isDuplicateKeyError(err)) throw err;
@@ -38,7 +43,7 @@ export async function runOnce(
     if (!record) {
       // The first writer failed and freed the key: race for it again.
       try {
-        recordId = (await IdempotencyRecordModel.create({ shopId, key, requestHash, state: 'in_progress' }))._id;
+        recordId = (await IdempotencyRecordModel.create({ shopId, key, requestHash, state: 'in_progress', runner }))._id;
         break;
       } catch (err) {
         if (!isDuplicateKeyError(err)) throw err;
@@ -51,7 +56,7 @@ export async function runOnce(
     if (record.state === 'done') return { status: record.status ?? 200, body: record.body, replayed: true };
     if (Date.now() - (record.updatedAt ?? new Date()).getTime() > TAKEOVER_AFTER_MS) {
       const taken = await withWriteLock(`idem:${String(record._id)}`, () =>
-        IdempotencyRecordModel.updateOne({ _id: record._id, state: 'in_progress', updatedAt: record.updatedAt }, { $set: { updatedAt: new Date() } }),
+        IdempotencyRecordModel.updateOne({ _id: record._id, state: 'in_progress', updatedAt: record.updatedAt }, { $set: { updatedAt: new Date(), runner } }),
       );
       if (taken.modifiedCount === 1) {
         recordId = record._id;
@@ -62,6 +67,7 @@ export async function runOnce(
     await sleep(20 + Math.random() * 20);
   }
 
+  const id = recordId;
   let response: StoredResponse;
   try {
     response = await work();
@@ -69,10 +75,17 @@ export async function runOnce(
     if (err instanceof AppError && err.status < 500) {
       response = { status: err.status, body: { error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } } };
     } else {
-      await IdempotencyRecordModel.deleteOne({ _id: recordId }).catch(() => undefined);
+      // Only while still ours and unanswered: a copy that took over (or already answered) keeps the key.
+      await withWriteLock(`idem:${String(id)}`, () => IdempotencyRecordModel.deleteOne({ _id: id, state: 'in_progress', runner })).catch(() => undefined);
       throw err;
     }
   }
-  await IdempotencyRecordModel.updateOne({ _id: recordId }, { $set: { state: 'done', status: response.status, body: response.body } });
+  const stored = await withWriteLock(`idem:${String(id)}`, () =>
+    IdempotencyRecordModel.updateOne({ _id: id, state: 'in_progress' }, { $set: { state: 'done', status: response.status, body: response.body } }),
+  );
+  if (stored.modifiedCount === 1) return { ...response, replayed: false };
+  // Another copy answered first: that answer is the one for this key.
+  const first = await IdempotencyRecordModel.findById(id);
+  if (first?.state === 'done') return { status: first.status ?? 200, body: first.body, replayed: true };
   return { ...response, replayed: false };
 }

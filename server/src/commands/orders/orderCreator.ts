@@ -63,7 +63,11 @@ async function findReferral(req: OrderRequest, shop: ShopDoc, now: Date): Promis
   if (req.ref) {
     // Codes are case-sensitive nanoids, but people retype them from chats: try exact first.
     const link = await LinkModel.findOne({ code: req.ref, shopId: shop._id });
-    if (link) return { resellerId: link.resellerId, linkId: link._id, code: link.code, via: 'code', channel: link.channel ?? null };
+    if (link) {
+      // A link its reseller switched off earns nothing, like a blocked reseller's: the sale stands, unattributed.
+      if (link.active === false) return null;
+      return { resellerId: link.resellerId, linkId: link._id, code: link.code, via: 'code', channel: link.channel ?? null };
+    }
     if (req.strictRef) {
       throw new BadRequestError('REFERRAL_CODE_UNKNOWN', `No referral code ${req.ref} in this shop`, [{ path: 'body.ref', message: 'unknown referral code for this shop' }]);
     }
@@ -73,8 +77,10 @@ async function findReferral(req: OrderRequest, shop: ShopDoc, now: Date): Promis
     const windowMs = (shop.attributionDays ?? 7) * DAY_MS;
     const age = now.getTime() - c.clickedAt.getTime();
     if (age >= 0 && age <= windowMs) {
+      // The cookie outlives a switch-off (it was set while the link was on), so check the link now.
       const link = await LinkModel.findById(c.linkId, { channel: 1, active: 1 }).lean();
-      return { resellerId: new mongoose.Types.ObjectId(c.resellerId), linkId: new mongoose.Types.ObjectId(c.linkId), code: c.code, via: 'cookie', channel: link?.channel ?? null };
+      if (!link || link.active === false) return null;
+      return { resellerId: new mongoose.Types.ObjectId(c.resellerId), linkId: new mongoose.Types.ObjectId(c.linkId), code: c.code, via: 'cookie', channel: link.channel ?? null };
     }
   }
   return null;
@@ -99,10 +105,13 @@ async function approvedSegment(shopId: mongoose.Types.ObjectId, resellerId: mong
   return m ? (m.segment as Segment) : null;
 }
 
-/** Fulfilled attributed sales of a reseller in a shop since `from` (rupiah); picks the volume tier. */
-async function fulfilledSalesSince(shopId: mongoose.Types.ObjectId, resellerId: mongoose.Types.ObjectId, from: Date): Promise<{ total: number; count: number }> {
+/** Fulfilled attributed sales of a reseller in a shop within one month (rupiah); picks the volume tier. */
+async function fulfilledSalesIn(shopId: mongoose.Types.ObjectId, resellerId: mongoose.Types.ObjectId, month: { from: Date; to: Date }): Promise<{ total: number; count: number }> {
   // Summed here: FerretDB v1 zeroes every $group accumulator after the first (see ledgerWriter).
-  const rows = await OrderModel.find({ shopId, 'attribution.resellerId': resellerId, status: 'fulfilled', fulfilledAt: { $gte: from } }, { total: 1 }).lean();
+  const rows = await OrderModel.find(
+    { shopId, 'attribution.resellerId': resellerId, status: 'fulfilled', fulfilledAt: { $gte: month.from, $lt: month.to } },
+    { total: 1 },
+  ).lean();
   return { total: rows.reduce((sum, r) => sum + r.total, 0), count: rows.length };
 }
 
@@ -136,7 +145,7 @@ export async function createOrder(deps: SalesDeps, req: OrderRequest): Promise<C
 
   if (req.dedupeKey) {
     const existing = await OrderModel.findOne({ dedupeKey: req.dedupeKey });
-    if (existing) return { order: existing, shop, product, created: false };
+    if (existing) return { order: await bookCommission(deps, existing, shop.timezone ?? 'Asia/Jakarta'), shop, product, created: false };
   }
 
   // Attribution: explicit code > cookie within the window; only an approved member earns.
@@ -159,34 +168,9 @@ export async function createOrder(deps: SalesDeps, req: OrderRequest): Promise<C
 
   const unitPrice = req.unitPrice ?? product.price;
   const total = unitPrice * req.quantity;
-  const lines: CommissionLine[] = [];
-  if (attribution && segment) {
-    const month = monthRange(now, shop.timezone ?? 'Asia/Jakarta');
-    const before = await fulfilledSalesSince(shop._id, attribution.resellerId, month.from);
-    const own = computeCommission({
-      rules: toRuleSet(shop.commission) ?? { type: 'percent', bySegment: { buzzer: 0, influencer: 0, follower: 0 } },
-      productRules: toRuleSet(product.commission),
-      segment,
-      quantity: req.quantity,
-      unitPrice,
-      monthlySalesBefore: before.total,
-    });
-    lines.push({ role: 'reseller', resellerId: attribution.resellerId, amount: own.amount, base: own.base, rateBp: own.rateBp, flatPerUnit: own.flatPerUnit, bonusBp: own.bonusBp });
-    const uplineBp = shop.commission?.uplineBp ?? 0;
-    const reseller = await UserModel.findById(attribution.resellerId, { uplineId: 1 }).lean();
-    if (uplineBp > 0 && reseller?.uplineId && !reseller.uplineId.equals(attribution.resellerId)) {
-      const uplineId = reseller.uplineId;
-      const upline = await UserModel.findById(uplineId, { phone: 1 }).lean();
-      // The upline buying through their downline's link earns no override either.
-      const uplineIsBuyer = upline?.phone === req.buyer.phone || req.buyerUserId === String(uplineId);
-      // The team reward pays for selling: the upline must be an approved member with a fulfilled own sale this month.
-      const uplineMember = await approvedSegment(shop._id, uplineId);
-      const uplineSales = uplineMember ? await fulfilledSalesSince(shop._id, uplineId, month.from) : { count: 0 };
-      if (uplineSales.count >= 1 && !uplineIsBuyer) {
-        lines.push({ role: 'upline', resellerId: uplineId, amount: computeUplineCommission(own.base, uplineBp), base: own.base, rateBp: uplineBp, bonusBp: 0 });
-      }
-    }
-  }
+  const lines = attribution && segment ? await commissionLines(shop, product, attribution.resellerId, segment, req, unitPrice, now) : [];
+  // Only an order that owes commission has a ledger step that can fail after the insert.
+  const owesCommission = lines.some((l) => l.amount > 0);
 
   await reserveStock(product._id, req.quantity);
   const orderId = new mongoose.Types.ObjectId();
@@ -208,6 +192,8 @@ export async function createOrder(deps: SalesDeps, req: OrderRequest): Promise<C
         : null,
       flags: { selfReferral },
       commission: lines.reduce((s, l) => s + l.amount, 0),
+      commissionLines: lines,
+      commissionBooked: !owesCommission,
       reviewToken: crypto.randomBytes(18).toString('base64url'),
       dedupeKey: req.dedupeKey ?? `order:${String(orderId)}`,
       statusHistory: [{ status: 'pending', at: now, by: req.actorId ?? null }],
@@ -216,13 +202,99 @@ export async function createOrder(deps: SalesDeps, req: OrderRequest): Promise<C
     await restoreStock(product._id, req.quantity);
     if (req.dedupeKey && isDuplicateKeyError(err)) {
       const existing = await OrderModel.findOne({ dedupeKey: req.dedupeKey });
-      if (existing) return { order: existing, shop, product, created: false };
+      if (existing) return { order: await bookCommission(deps, existing, shop.timezone ?? 'Asia/Jakarta'), shop, product, created: false };
     }
     throw err;
   }
+  const timezone = shop.timezone ?? 'Asia/Jakarta';
+  if (!owesCommission) {
+    announceOrder(deps, order, timezone, undefined, 1);
+    return { order, shop, product, created: true };
+  }
   // The ledger is written before anyone hears "201": an acknowledged sale always has its commission.
+  return { order: await bookCommission(deps, order, timezone), shop, product, created: true };
+}
+
+/** The reseller's line and, when the team rule allows it, the upline's; never more than the sale is worth. */
+async function commissionLines(
+  shop: ShopDoc,
+  product: ProductDoc,
+  resellerId: mongoose.Types.ObjectId,
+  segment: Segment,
+  req: OrderRequest,
+  unitPrice: number,
+  now: Date,
+): Promise<CommissionLine[]> {
+  const month = monthRange(now, shop.timezone ?? 'Asia/Jakarta');
+  const before = await fulfilledSalesIn(shop._id, resellerId, month);
+  const productRules = toRuleSet(product.commission);
+  const own = computeCommission({
+    rules: toRuleSet(shop.commission) ?? { type: 'percent', bySegment: { buzzer: 0, influencer: 0, follower: 0 } },
+    productRules,
+    segment,
+    quantity: req.quantity,
+    unitPrice,
+    monthlySalesBefore: before.total,
+  });
+  // A flat rate per unit above a (negotiated) unit price would pay out more than the sale brought
+  // in: the owner never pays more than the order's value, so the reseller's share is capped at it.
+  const ownAmount = Math.min(own.amount, own.base);
+  const lines: CommissionLine[] = [{ role: 'reseller', resellerId, amount: ownAmount, base: own.base, rateBp: own.rateBp, flatPerUnit: own.flatPerUnit, bonusBp: own.bonusBp }];
+
+  // A product's own rules replace the shop's whole rule set, upline share included (the ≤ 100%
+  // check on product rules counts the product's uplineBp, so that is the one that may be paid).
+  const uplineBp = productRules ? (productRules.uplineBp ?? 0) : (shop.commission?.uplineBp ?? 0);
+  const reseller = await UserModel.findById(resellerId, { uplineId: 1 }).lean();
+  if (uplineBp <= 0 || !reseller?.uplineId || reseller.uplineId.equals(resellerId)) return lines;
+  const uplineId = reseller.uplineId;
+  const upline = await UserModel.findById(uplineId, { phone: 1 }).lean();
+  // The upline buying through their downline's link earns no override either.
+  if (!upline || upline.phone === req.buyer.phone || req.buyerUserId === String(uplineId)) return lines;
+  // The team reward pays for selling: an approved member with a fulfilled own sale this calendar month (shop time).
+  if (!(await approvedSegment(shop._id, uplineId))) return lines;
+  if ((await fulfilledSalesIn(shop._id, uplineId, month)).count < 1) return lines;
+  const uplineAmount = Math.min(computeUplineCommission(own.base, uplineBp), own.base - ownAmount);
+  lines.push({ role: 'upline', resellerId: uplineId, amount: uplineAmount, base: own.base, rateBp: uplineBp, bonusBp: 0 });
+  return lines;
+}
+
+/**
+ * Makes sure the order's commission lines are in the ledger and the sale was announced — once.
+ * The creator calls it right after the insert; a retry that finds the order (claim confirm,
+ * conversion with a freed key), a transition and the stranded-order sweep call it too, so a crash
+ * between "order stored" and "commission booked" converges instead of losing the commission.
+ * Re-running is safe: ledger entries have unique keys and the booked flag flips once.
+ */
+export async function bookCommission(deps: SalesDeps, order: OrderDoc, timezone: string): Promise<OrderDoc> {
+  if (order.commissionBooked !== false) return order;
+  const lines: CommissionLine[] = (order.commissionLines ?? []).map((l) => ({
+    role: l.role as CommissionLine['role'],
+    resellerId: l.resellerId,
+    amount: l.amount,
+    base: l.base,
+    rateBp: l.rateBp ?? null,
+    flatPerUnit: l.flatPerUnit ?? null,
+    bonusBp: l.bonusBp ?? null,
+  }));
   const entries = await accrueCommission(order, lines);
-  announceOrder(deps, order, shop.timezone ?? 'Asia/Jakarta', undefined, 1);
-  announceEntries(deps, entries);
-  return { order, shop, product, created: true };
+  const flipped = await withWriteLock(`order:${String(order._id)}`, () =>
+    OrderModel.updateOne({ _id: order._id, commissionBooked: false }, { $set: { commissionBooked: true } }),
+  );
+  order.commissionBooked = true;
+  // Only the copy that flipped the flag announces, so dashboards count the sale once.
+  if (flipped.modifiedCount === 1) {
+    announceOrder(deps, order, timezone, undefined, 1);
+    announceEntries(deps, entries);
+  }
+  return order;
+}
+
+/** Books orders whose creator died between the insert and the ledger (and no retry came). */
+export async function bookStrandedOrders(deps: SalesDeps, olderThan: Date, batch = 100): Promise<number> {
+  const stranded = await OrderModel.find({ commissionBooked: false, createdAt: { $lt: olderThan } }).sort({ createdAt: 1 }).limit(batch);
+  for (const order of stranded) {
+    const shop = await ShopModel.findById(order.shopId, { timezone: 1 }).lean();
+    await bookCommission(deps, order, shop?.timezone ?? 'Asia/Jakarta');
+  }
+  return stranded.length;
 }

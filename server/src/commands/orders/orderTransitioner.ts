@@ -6,7 +6,7 @@ import { withWriteLock } from '../../db/writeLock';
 import { ConflictError, NotFoundError } from '../../lib/errors';
 import { approveCommission, releaseCommission, voidCommission } from '../ledger/commissionLedger';
 import type { LedgerEntryDoc } from '../../models/LedgerEntry';
-import { restoreStock } from './orderCreator';
+import { bookCommission, restoreStock } from './orderCreator';
 import { announceEntries, announceOrder, type SalesDeps } from './salesEvents';
 
 const DAY_MS = 86_400_000;
@@ -62,13 +62,22 @@ export async function transitionOrder(deps: SalesDeps, req: TransitionRequest): 
 
   const shop = await ShopModel.findById(order.shopId, { holdDays: 1, timezone: 1 }).lean();
   const timezone = shop?.timezone ?? 'Asia/Jakarta';
+  // An order whose creator crashed before booking its commission gets it now, before the step
+  // moves (or voids) it — otherwise a late booking would leave it pending on a settled order.
+  await bookCommission(deps, order, timezone);
   let entries: LedgerEntryDoc[] = [];
   if (req.to === 'fulfilled') {
     const availableAt = new Date((order.fulfilledAt ?? now).getTime() + (shop?.holdDays ?? 7) * DAY_MS);
     entries = await approveCommission(order, availableAt);
     if (order.commission > 0) {
       if (availableAt.getTime() <= now.getTime()) entries.push(...(await releaseCommission(order)));
-      else await OrderModel.updateOne({ _id: order._id }, { $set: { commissionDueAt: availableAt } });
+      else {
+        // Under the order's lock: on FerretDB an unlocked update rewrites the whole document and
+        // could undo a refund that landed meanwhile; and a refunded order owes no release.
+        await withWriteLock(`order:${String(order._id)}`, () =>
+          OrderModel.updateOne({ _id: order._id, status: 'fulfilled' }, { $set: { commissionDueAt: availableAt } }),
+        );
+      }
     }
   } else if (req.to === 'cancelled' || req.to === 'refunded') {
     entries = await voidCommission(order);

@@ -13,7 +13,7 @@ import { ClaimModel, type ClaimDoc, type ClaimFields } from '../../models/Claim'
 import { ShopModel } from '../../models/Shop';
 import { canManageShop, loadOwnedShop } from '../../policies/shop';
 import { authorizeShopRecord } from '../../policies/shopRecord';
-import { createClaim, decideClaim } from '../../commands/claims/claimDecider';
+import { attachReceipt, createClaim, decideClaim } from '../../commands/claims/claimDecider';
 import { presentClaim } from '../../presenters/claim';
 
 /** The claim's reseller or the shop's owner; anyone else gets 404 (a claim id reveals nothing). */
@@ -95,8 +95,7 @@ export function registerClaimRoutes(api: ApiRouter, deps: AppDeps): void {
       if (claim.status !== 'pending') throw new ConflictError('CLAIM_DECIDED', 'The owner already decided this claim');
       const image = readImageUpload(body, 'receipt');
       const fileId = await saveReceipt(image.bytes, image.contentType, String(claim._id));
-      const updated = await ClaimModel.findByIdAndUpdate(claim._id, { $set: { receiptFileId: fileId } }, { new: true });
-      return presentClaim(updated ?? claim);
+      return presentClaim(await attachReceipt(String(claim._id), fileId));
     },
   });
 
