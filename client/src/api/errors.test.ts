@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, errorFromResponse, toFieldErrors } from './errors';
+import { ApiError, errorFromResponse, toFieldErrors, toFieldIssues } from './errors';
 
 describe('server errors mapped to form fields', () => {
   it('puts each message next to its field, without the body/query prefix', () => {
@@ -14,6 +14,15 @@ describe('server errors mapped to form fields', () => {
 
   it('maps an issue about the whole body to the form-level key', () => {
     expect(toFieldErrors([{ path: 'body', message: 'send at least one field' }])).toEqual({ _: 'send at least one field' });
+  });
+
+  it('keeps each issue’s zod code per field, and splits an unknown-keys issue over its fields', () => {
+    const issues = toFieldIssues([
+      { path: 'body.price', message: 'Too small', code: 'too_small' },
+      { path: 'body.foo, body.bar', message: 'unknown fields: foo, bar', code: 'unrecognized_keys' },
+    ]);
+    expect(issues.price?.code).toBe('too_small');
+    expect(Object.keys(issues).sort()).toEqual(['bar', 'foo', 'price']);
   });
 
   it('ignores details that are not a list of issues', () => {

@@ -435,4 +435,8 @@ export const en: Messages = {
   'error.SIGNATURE_FROM_FUTURE': 'The API signature\'s time is in the future. Check your server clock.',
   'error.SIGNATURE_MALFORMED': 'The API signature is malformed.',
   'error.SIGNATURE_OUTDATED': 'The API signature is too old. Make a new one.',
+  'field.percentMax': 'At most 100%.',
+  'field.commissionTotal': 'Commission + the largest bonus + team bonus must not exceed 100%.',
+  'field.tiersDistinct': 'Each bonus needs a different sales threshold.',
+  'field.marketplaceUrl': 'Paste the full link (https://…) of the product page on this marketplace.',
 };

@@ -434,6 +434,10 @@ export const id = {
   'error.SIGNATURE_FROM_FUTURE': 'Waktu pada tanda tangan API ada di masa depan. Periksa jam server Anda.',
   'error.SIGNATURE_MALFORMED': 'Format tanda tangan API salah.',
   'error.SIGNATURE_OUTDATED': 'Tanda tangan API sudah terlalu lama. Buat yang baru.',
+  'field.percentMax': 'Maksimal 100%.',
+  'field.commissionTotal': 'Komisi + bonus terbesar + bonus tim tidak boleh lebih dari 100%.',
+  'field.tiersDistinct': 'Setiap bonus perlu batas penjualan yang berbeda.',
+  'field.marketplaceUrl': 'Tempel link lengkap (https://…) dari halaman produk di marketplace ini.',
 } as const;
 
 export type MessageKey = keyof typeof id;

@@ -44,6 +44,7 @@ export function translateFieldIssues(issues: Record<string, IssueLike>, t: T, la
 /** One plain sentence in the person's language for a field's validation issue, chosen by the issue code. */
 export function fieldMessage(issue: IssueLike, field: string, t: T, lang: Lang): string {
   const last = field.split('.').pop() ?? field;
+  if (field.startsWith('marketplace.') && issue.code !== 'too_big') return t('field.marketplaceUrl');
   const numeric = NUMERIC.has(last);
   const min = num(issue.minimum);
   const max = num(issue.maximum);

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { MARKETPLACES } from '@tular/shared';
+import { MARKETPLACES, ProductCreateSchema, ProductUpdateSchema } from '@tular/shared';
 import { api, uploadWithProgress } from '../../api/client';
 import type { CommissionRulesInput, Product, PublicProduct, Shop } from '../../api/types';
 import { FormError, TextArea, TextField } from '../../components/Field';
@@ -11,7 +11,9 @@ import { useI18n } from '../../i18n';
 import { errorText } from '../../lib/errorText';
 import { parseRupiahInput } from '../../lib/format';
 import { CommissionEditor } from './CommissionEditor';
-import { fromDraft, toDraft } from './commissionDraft';
+import { draftForValidation, toDraft } from './commissionDraft';
+import { commissionAwareMessage } from './commissionErrors';
+import { schemaIssues } from '../../lib/schemaIssues';
 
 export function ProductNewPage() {
   const { shopId = '' } = useParams();
@@ -52,29 +54,26 @@ function ProductForm({ shop, product }: { shop: Shop; product: Product | null })
       navigate(`/owner/shops/${shop.id}`, { replace: true });
     },
   );
-  const form = useSubmit(
-    async () => {
-      const links = Object.fromEntries(Object.entries(marketplace).filter(([, v]) => v.trim() !== ''));
-      const commission = ownCommission ? fromDraft(draft) : null;
-      const body = {
-        name,
-        description,
-        // Unparseable numbers go as NaN-free strings so the server names the field.
-        price: parseRupiahInput(price) ?? price,
-        stock: parseRupiahInput(stock) ?? stock,
-        active,
-        marketplace: links,
-        creativeKit: {
-          captions: captions
-            .split('\n')
-            .map((text) => text.trim())
-            .filter(Boolean)
-            .map((text) => ({ lang, text })),
-        },
-        ...(ownCommission ? (commission ? { commission } : {}) : product ? { commission: null } : {}),
-      };
-      return product ? api.patch<Product>(`/products/${product.id}`, body) : api.post<Product>(`/shops/${shop.id}/products`, body);
+  const body = () => ({
+    name,
+    description,
+    // Unparseable numbers go as text so the schema names the field.
+    price: parseRupiahInput(price) ?? price,
+    stock: parseRupiahInput(stock) ?? stock,
+    active,
+    marketplace: Object.fromEntries(Object.entries(marketplace).filter(([, v]) => v.trim() !== '')),
+    creativeKit: {
+      captions: captions
+        .split('\n')
+        .map((text) => text.trim())
+        .filter(Boolean)
+        .map((text) => ({ lang, text })),
     },
+    // A typo in a commission box is reported next to it (below), never silently dropped.
+    ...(ownCommission ? { commission: draftForValidation(draft) } : product ? { commission: null } : {}),
+  });
+  const form = useSubmit(
+    async () => (product ? api.patch<Product>(`/products/${product.id}`, body()) : api.post<Product>(`/shops/${shop.id}/products`, body())),
     (result) => {
       void queryClient.invalidateQueries({ queryKey: ['shop-products', shop.id] });
       void queryClient.invalidateQueries({ queryKey: ['product', result.id] });
@@ -82,6 +81,7 @@ function ProductForm({ shop, product }: { shop: Shop; product: Product | null })
       setSaved(true);
       if (!product) navigate(`/owner/products/${result.id}`, { replace: true });
     },
+    { validate: () => schemaIssues(product ? ProductUpdateSchema : ProductCreateSchema, body()), describe: commissionAwareMessage(draft.type) },
   );
   const e = form.fieldErrors;
   const samplePrice = parseRupiahInput(price) ?? 25_000;

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { DEFAULT_COMMISSION, formatRupiah, HOLD_DAYS } from '@tular/shared';
+import { DEFAULT_COMMISSION, formatRupiah, HOLD_DAYS, ShopCreateSchema, ShopUpdateSchema } from '@tular/shared';
 import { api } from '../../api/client';
 import type { Product, Shop } from '../../api/types';
 import { FormError, SelectField, TextField } from '../../components/Field';
@@ -9,7 +9,10 @@ import { QueryState } from '../../components/QueryState';
 import { useSubmit } from '../../hooks/useForm';
 import { useI18n } from '../../i18n';
 import { CommissionEditor } from './CommissionEditor';
-import { fromDraft, toDraft } from './commissionDraft';
+import { draftForValidation, toDraft } from './commissionDraft';
+import { commissionAwareMessage } from './commissionErrors';
+import { parseRupiahInput } from '../../lib/format';
+import { schemaIssues } from '../../lib/schemaIssues';
 
 export function ShopNewPage() {
   return <ShopForm shop={null} />;
@@ -72,28 +75,27 @@ function ShopForm({ shop }: { shop: Shop | null }) {
   const [holdDays, setHoldDays] = useState(String(shop?.holdDays ?? 7));
   const [minPayout, setMinPayout] = useState(String(shop?.minPayout ?? 10000));
   const [saved, setSaved] = useState(false);
+  const body = () => ({
+    name,
+    slug: slug || undefined,
+    whatsapp,
+    city,
+    joinPolicy,
+    // Always sent: a typo is caught below, next to its box, instead of the rules being left out.
+    commission: draftForValidation(draft),
+    attributionDays: Number(attributionDays),
+    holdDays: Number(holdDays),
+    minPayout: parseRupiahInput(minPayout) ?? minPayout,
+  });
   const form = useSubmit(
-    async () => {
-      const commission = fromDraft(draft);
-      const body = {
-        name,
-        slug: slug || undefined,
-        whatsapp,
-        city,
-        joinPolicy,
-        ...(commission ? { commission } : {}),
-        attributionDays: Number(attributionDays),
-        holdDays: Number(holdDays),
-        minPayout: Number(minPayout.replace(/\D/g, '')),
-      };
-      return shop ? api.patch<Shop>(`/shops/${shop.id}`, body) : api.post<Shop>('/shops', body);
-    },
+    async () => (shop ? api.patch<Shop>(`/shops/${shop.id}`, body()) : api.post<Shop>('/shops', body())),
     (result) => {
       void queryClient.invalidateQueries({ queryKey: ['my-shops'] });
       queryClient.setQueryData(['shop', result.id], result);
       setSaved(true);
       if (!shop) navigate(`/owner/shops/${result.id}`, { replace: true });
     },
+    { validate: () => schemaIssues(shop ? ShopUpdateSchema : ShopCreateSchema, body()), describe: commissionAwareMessage(draft.type) },
   );
   const e = form.fieldErrors;
   return (

@@ -42,3 +42,28 @@ export function fromDraft(draft: CommissionDraft): CommissionRulesInput | null {
   }
   return { type: draft.type, bySegment, uplineBp, tiers };
 }
+
+/**
+ * The rules as typed, for validation with the shared schema: a box that is not a number keeps its
+ * text, so the schema names that very box instead of the commission being silently left out.
+ */
+export function draftForValidation(draft: CommissionDraft): unknown {
+  const pctOrText = (v: string) => percentToBasisPoints(v) ?? v;
+  const rupiahOrText = (v: string) => parseRupiahInput(v) ?? v;
+  const bySegment = {} as Record<Segment, number | string>;
+  for (const s of SEGMENTS) bySegment[s] = draft.type === 'flat' ? rupiahOrText(draft.rates[s]) : pctOrText(draft.rates[s]);
+  return {
+    type: draft.type,
+    bySegment,
+    uplineBp: draft.uplinePct.trim() === '' ? 0 : pctOrText(draft.uplinePct),
+    tiers: draft.tiers.map((t) => ({ minMonthlySales: rupiahOrText(t.min), bonusBp: pctOrText(t.bonusPct) })),
+  };
+}
+
+/** Which unit a commission box is typed in, from its field key (`commission.tiers.0.bonusBp` → percent). */
+export function commissionBoxUnit(field: string, type: CommissionDraft['type']): 'percent' | 'rupiah' | null {
+  const m = /(?:^|\.)commission\.(bySegment\.\w+|uplineBp|tiers\.\d+\.(?:minMonthlySales|bonusBp))$/.exec(field);
+  if (!m) return null;
+  if (m[1]!.startsWith('bySegment')) return type === 'flat' ? 'rupiah' : 'percent';
+  return m[1]!.endsWith('minMonthlySales') ? 'rupiah' : 'percent';
+}
