@@ -439,4 +439,5 @@ export const en: Messages = {
   'field.commissionTotal': 'Commission + the largest bonus + team bonus must not exceed 100%.',
   'field.tiersDistinct': 'Each bonus needs a different sales threshold.',
   'field.marketplaceUrl': 'Paste the full link (https://…) of the product page on this marketplace.',
+  'error.PHONE_TAKEN': 'This phone number is already registered. Please sign in.',
 };

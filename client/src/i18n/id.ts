@@ -438,6 +438,7 @@ export const id = {
   'field.commissionTotal': 'Komisi + bonus terbesar + bonus tim tidak boleh lebih dari 100%.',
   'field.tiersDistinct': 'Setiap bonus perlu batas penjualan yang berbeda.',
   'field.marketplaceUrl': 'Tempel link lengkap (https://…) dari halaman produk di marketplace ini.',
+  'error.PHONE_TAKEN': 'Nomor HP ini sudah terdaftar. Silakan masuk.',
 } as const;
 
 export type MessageKey = keyof typeof id;
