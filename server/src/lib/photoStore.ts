@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import express, { type RequestHandler } from 'express';
 import mongoose from 'mongoose';
 import { PayloadTooLargeError, ValidationError } from './errors';
+import { checkImageStructure } from './imageStructure';
 
 /** Where presenters point photo URLs; GET /files/:id serves them. */
 export const API_FILES_PATH = '/api/v1/files';
@@ -38,13 +39,21 @@ export const imageBody: RequestHandler = (req, res, next) => {
   });
 };
 
-/** The uploaded bytes and their type, or a 400 UNSUPPORTED_IMAGE naming the field. */
+/**
+ * The uploaded bytes and their type, or a 400 UNSUPPORTED_IMAGE naming the field: the type by its
+ * magic bytes, then the file's structure, so a real header followed by junk is refused too.
+ */
 export function readImageUpload(body: unknown, field: string): { bytes: Buffer; contentType: ImageType } {
   const bytes = Buffer.isBuffer(body) ? body : null;
   const contentType = bytes && bytes.length > 0 ? sniffImageType(bytes) : null;
   if (!bytes || !contentType) {
     const message = bytes && bytes.length > 0 ? `${field} must be a JPEG, PNG or WebP image (checked by its content)` : `send the ${field} image bytes as the request body`;
     throw new ValidationError([{ path: 'body', message, code: 'unsupported_image' }], `${message} (foto harus JPEG, PNG atau WebP)`, 'UNSUPPORTED_IMAGE');
+  }
+  const problem = checkImageStructure(bytes, contentType);
+  if (problem) {
+    const message = `${field} must be a complete JPEG, PNG or WebP image: ${problem}`;
+    throw new ValidationError([{ path: 'body', message, code: 'damaged_image' }], `${message} (foto rusak atau tidak lengkap)`, 'UNSUPPORTED_IMAGE');
   }
   return { bytes, contentType };
 }
