@@ -27,6 +27,10 @@ const EnvSchema = z.object({
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(20).optional(),
   RATE_LIMIT_AUTH_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  /** Its own, looser bucket: silent token refreshes from many phones behind one carrier NAT must not lock out sign-ins. */
+  RATE_LIMIT_REFRESH_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+  RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+  RATE_LIMIT_LOGIN_FAILURE_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   /** Generous: many Indonesian mobile users share one carrier-NAT address. */
   RATE_LIMIT_REDIRECT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   HOLD_RELEASE_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
@@ -57,7 +61,13 @@ export interface Config {
   refreshTokenTtlDays: number;
   /** log2 of the scrypt cost N. */
   passwordHashCost: number;
+  /** Register and login, per IP. */
   rateLimitAuthPerMinute: number;
+  /** Token refresh, per IP. */
+  rateLimitRefreshPerMinute: number;
+  /** Failed logins per account (email) per `loginFailureWindowMinutes`, from any IP. */
+  loginFailuresPerAccount: number;
+  loginFailureWindowMinutes: number;
   rateLimitRedirectPerMinute: number;
   /** How often the hold releaser looks for commission whose hold is over (fault tests shorten it). */
   holdReleaseIntervalMs: number;
@@ -163,6 +173,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
     passwordHashCost: e.PASSWORD_HASH_COST ?? (production ? 16 : e.NODE_ENV === 'test' ? 10 : 14),
     rateLimitAuthPerMinute: e.RATE_LIMIT_AUTH_PER_MINUTE,
+    rateLimitRefreshPerMinute: e.RATE_LIMIT_REFRESH_PER_MINUTE,
+    loginFailuresPerAccount: e.RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT,
+    loginFailureWindowMinutes: e.RATE_LIMIT_LOGIN_FAILURE_WINDOW_MINUTES,
     rateLimitRedirectPerMinute: e.RATE_LIMIT_REDIRECT_PER_MINUTE,
     holdReleaseIntervalMs: e.HOLD_RELEASE_INTERVAL_MS,
     clickRetentionDays: e.CLICK_RETENTION_DAYS,

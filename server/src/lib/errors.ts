@@ -56,8 +56,13 @@ export class UnsupportedMediaTypeError extends AppError {
 
 export class RateLimitError extends AppError {
   readonly status = 429;
-  constructor(readonly retryAfterSeconds: number) {
-    super('RATE_LIMITED', `Too many requests; try again in ${retryAfterSeconds} s`);
+  /** One code for every limit (clients show one message); `details.scope` says which limit it was. */
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = `Too many requests; try again in ${retryAfterSeconds} s`,
+    details?: { scope: string },
+  ) {
+    super('RATE_LIMITED', message, details);
   }
 }
 

@@ -20,7 +20,9 @@ const userSchema = new Schema(
 userSchema.index({ email: 1 }, { unique: true });
 // Every user gets a code (FerretDB v1 has no sparse or partial unique indexes to skip missing ones).
 userSchema.index({ inviteCode: 1 }, { unique: true });
-userSchema.index({ phone: 1 });
+// One account per phone and role: a second reseller account on the same phone could invite itself
+// and earn upline commission on its own sales. An owner may still resell under the same number.
+userSchema.index({ phone: 1, role: 1 }, { unique: true });
 userSchema.index({ uplineId: 1 });
 
 export type UserFields = InferSchemaType<typeof userSchema>;

@@ -8,6 +8,7 @@ import { signAccessToken } from '../../lib/accessTokens';
 import { decoyHash, verifyPassword } from '../../lib/password';
 import { presentUser } from '../../presenters/user';
 import { withWriteLock } from '../../db/writeLock';
+import type { LoginThrottle } from './loginThrottle';
 
 export interface SessionSettings {
   jwtSecret: string;
@@ -38,11 +39,22 @@ export async function startSession(user: UserDoc, s: SessionSettings): Promise<A
   return issueTokens(user, family._id, s);
 }
 
-export async function login(email: string, password: string, s: SessionSettings): Promise<AuthSession> {
-  const user = await UserModel.findOne({ email: String(email) });
-  const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash(s.passwordHashCost)));
-  if (!user || !ok) throw new AuthenticationError('INVALID_CREDENTIALS', 'Email or password is wrong');
-  return startSession(user, s);
+/** `throttle` counts failures per email, so unknown emails are throttled exactly like real ones (no account probing). */
+export async function login(email: string, password: string, s: SessionSettings, throttle?: LoginThrottle): Promise<AuthSession> {
+  const attempt = throttle?.begin(String(email));
+  try {
+    const user = await UserModel.findOne({ email: String(email) });
+    const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash(s.passwordHashCost)));
+    if (!user || !ok) {
+      attempt?.failed();
+      throw new AuthenticationError('INVALID_CREDENTIALS', 'Email or password is wrong');
+    }
+    attempt?.succeeded();
+    return await startSession(user, s);
+  } finally {
+    // A database error is neither a failure nor a success: release the reservation uncounted.
+    attempt?.release();
+  }
 }
 
 async function revokeFamily(familyId: Types.ObjectId, reason: string): Promise<void> {

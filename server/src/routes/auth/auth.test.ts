@@ -1,6 +1,8 @@
 import jwt from 'jsonwebtoken';
+import { z } from 'zod';
 import { buildTestApp, useTestDatabase } from '../../../test/harness';
 import { buildEmail, buildOwner, buildPhone, buildReseller } from '../../../test/factories';
+import { UserModel } from '../../models/User';
 
 useTestDatabase();
 const app = buildTestApp();
@@ -62,12 +64,90 @@ describe('registration', () => {
     const downline = await buildReseller(app, { invite: upline.user.inviteCode });
     expect(downline.user.uplineId).toBe(upline.user.id);
     const owner = await buildOwner(app);
-    const viaOwner = await app.http
+    expect(owner.user).not.toHaveProperty('inviteCode');
+    const unknown = await app.http
       .post('/api/v1/auth/register')
       .send({ name: 'R', email: buildEmail(), phone: buildPhone(), password: 'rahasia-123', role: 'reseller', segment: 'buzzer', invite: 'zzzzzzzz' });
-    expect(viaOwner.status).toBe(400);
-    expect(viaOwner.body.error.code).toBe('INVITE_INVALID');
-    expect(owner.user).not.toHaveProperty('inviteCode');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.code).toBe('INVITE_INVALID');
+  });
+
+  it("refuses a shop owner's real invite code: uplines are resellers only", async () => {
+    const owner = await buildOwner(app);
+    // Every account has a code in the database (unique index), even though owners are never shown theirs.
+    const ownerCode = (await UserModel.findById(owner.user.id).lean())!.inviteCode;
+    expect(ownerCode).toMatch(/^[2-9a-zA-Z]{8}$/);
+    const email = buildEmail();
+    const res = await app.http
+      .post('/api/v1/auth/register')
+      .send({ name: 'R', email, phone: buildPhone(), password: 'rahasia-123', role: 'reseller', segment: 'buzzer', invite: ownerCode });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'INVITE_INVALID', details: [{ path: 'body.invite' }] });
+    expect(await UserModel.exists({ email })).toBeNull();
+  });
+
+  it('refuses a self-invite: a second reseller account on the inviter’s phone, in any spelling', async () => {
+    const upline = await buildReseller(app, { phone: '081377770001' });
+    for (const phone of ['081377770001', '+6281377770001', '62 813-7777-0001']) {
+      const email = buildEmail('second');
+      const res = await app.http
+        .post('/api/v1/auth/register')
+        .send({ name: 'Me Again', email, phone, password: 'rahasia-123', role: 'reseller', segment: 'buzzer', invite: upline.user.inviteCode });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'INVITE_INVALID', message: 'You cannot invite yourself', details: [{ path: 'body.invite' }] });
+      expect(await UserModel.exists({ email })).toBeNull();
+    }
+    expect(await UserModel.countDocuments({ uplineId: upline.user.id })).toBe(0);
+  });
+
+  it('allows one reseller account per phone (even when registrations race), while an owner may share the number', async () => {
+    const phone = buildPhone();
+    const first = await buildReseller(app, { phone });
+    const again = await app.http
+      .post('/api/v1/auth/register')
+      .send({ name: 'R', email: buildEmail(), phone, password: 'rahasia-123', role: 'reseller', segment: 'follower' });
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatchObject({ code: 'PHONE_TAKEN', details: [{ path: 'body.phone' }] });
+    const owner = await buildOwner(app, { phone });
+    expect(owner.user.phone).toBe(first.user.phone);
+
+    const racedPhone = buildPhone();
+    const raced = await Promise.all(
+      [1, 2, 3].map(() =>
+        app.http
+          .post('/api/v1/auth/register')
+          .send({ name: 'R', email: buildEmail('race'), phone: racedPhone, password: 'rahasia-123', role: 'reseller', segment: 'buzzer' }),
+      ),
+    );
+    expect(raced.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+    expect(raced.filter((r) => r.status === 409).every((r) => r.body.error.code === 'PHONE_TAKEN')).toBe(true);
+  });
+
+  it('never forms an upline cycle: chains only grow downwards and no endpoint accepts an upline', async () => {
+    const chain = [await buildReseller(app)];
+    for (let i = 0; i < 4; i += 1) chain.push(await buildReseller(app, { invite: chain[chain.length - 1]!.user.inviteCode }));
+    for (const member of chain) {
+      const seen = new Set<string>();
+      let id: string | undefined = member.user.id;
+      while (id) {
+        expect(seen.has(id)).toBe(false);
+        seen.add(id);
+        const doc: { uplineId?: unknown } | null = await UserModel.findById(id, { uplineId: 1 }).lean();
+        id = doc?.uplineId ? String(doc.uplineId) : undefined;
+      }
+      expect(seen.size).toBe(chain.indexOf(member) + 1);
+    }
+    // The top of the chain cannot be re-parented under its own downline: the code only links new accounts.
+    const top = chain[0]!;
+    const retry = await app.http
+      .post('/api/v1/auth/register')
+      .send({ name: 'Top', email: top.user.email, phone: top.user.phone, password: 'rahasia-123', role: 'reseller', segment: 'buzzer', invite: chain[4]!.user.inviteCode });
+    expect([retry.status, retry.body.error.code]).toEqual([409, 'EMAIL_TAKEN']);
+    expect((await UserModel.findById(top.user.id).lean())!.uplineId).toBeUndefined();
+    // No route body anywhere carries an upline (uplineBp is a commission rate), so nothing can rewrite one after registration.
+    for (const route of app.api.routes) {
+      if (route.body) expect(JSON.stringify(z.toJSONSchema(route.body, { unrepresentable: 'any', io: 'input' }))).not.toMatch(/"upline(Id)?"/i);
+    }
   });
 });
 
@@ -143,5 +223,73 @@ describe('login, me, refresh, logout', () => {
     expect(attempts[3]!.status).toBe(429);
     expect(attempts[3]!.body.error.code).toBe('RATE_LIMITED');
     expect(Number(attempts[3]!.headers['retry-after'])).toBeGreaterThan(0);
+  });
+});
+
+describe('auth rate limits', () => {
+  it('gives refresh its own bucket: silent refreshes behind one NAT address do not lock out sign-ins, and vice versa', async () => {
+    const limited = buildTestApp({ rateLimitAuthPerMinute: 2, rateLimitRefreshPerMinute: 4 });
+    const user = await buildOwner(app);
+    const login = () => limited.http.post('/api/v1/auth/login').send({ email: user.user.email, password: user.password });
+    const first = await login();
+    expect(first.status).toBe(200);
+    let token = first.body.data.refreshToken as string;
+    for (let i = 0; i < 4; i += 1) {
+      const res = await limited.http.post('/api/v1/auth/refresh').send({ refreshToken: token });
+      expect(res.status).toBe(200);
+      token = res.body.data.refreshToken;
+    }
+    const tooMany = await limited.http.post('/api/v1/auth/refresh').send({ refreshToken: token });
+    expect(tooMany.status).toBe(429);
+    expect(Number(tooMany.headers['retry-after'])).toBeGreaterThan(0);
+    // Four refreshes spent nothing of the login bucket.
+    expect((await login()).status).toBe(200);
+    const third = await login();
+    expect([third.status, third.body.error.code]).toEqual([429, 'RATE_LIMITED']);
+  });
+
+  it('throttles failed logins per account from any IP, with Retry-After, and leaves other accounts alone', async () => {
+    // Each request from its own address: the per-IP limit alone would never stop this guesser.
+    const throttled = buildTestApp({ trustProxy: true, loginFailuresPerAccount: 3, loginFailureWindowMinutes: 15 });
+    const user = await buildOwner(app);
+    let ip = 0;
+    const attempt = (email: string, password: string) =>
+      throttled.http
+        .post('/api/v1/auth/login')
+        .set('X-Forwarded-For', `10.0.${Math.floor(++ip / 250)}.${ip % 250}`)
+        .send({ email, password });
+    for (let i = 0; i < 3; i += 1) expect((await attempt(user.user.email, 'salah-sekali')).status).toBe(401);
+    const blocked = await attempt(user.user.email, 'salah-sekali');
+    expect(blocked.status).toBe(429);
+    expect(blocked.body.error).toMatchObject({ code: 'RATE_LIMITED', details: { scope: 'account' } });
+    const retryAfter = Number(blocked.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(14 * 60);
+    expect(retryAfter).toBeLessThanOrEqual(15 * 60);
+    // Even the right password waits: the guesser must not learn it was right.
+    expect((await attempt(user.user.email, user.password)).status).toBe(429);
+    // Another account (and an email with no account, treated the same) is unaffected.
+    const other = await buildOwner(app);
+    expect((await attempt(other.user.email, other.password)).status).toBe(200);
+    expect((await attempt(buildEmail('nobody'), 'salah-sekali')).status).toBe(401);
+  });
+
+  it('counts concurrent guesses before checking them, so a burst cannot slip past the limit', async () => {
+    const throttled = buildTestApp({ loginFailuresPerAccount: 5 });
+    const user = await buildOwner(app);
+    const burst = await Promise.all(Array.from({ length: 20 }, () => throttled.http.post('/api/v1/auth/login').send({ email: user.user.email, password: 'salah-sekali' })));
+    const statuses = burst.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+  });
+
+  it('clears an account’s failures when the right password is given', async () => {
+    const throttled = buildTestApp({ loginFailuresPerAccount: 3 });
+    const user = await buildOwner(app);
+    const wrong = () => throttled.http.post('/api/v1/auth/login').send({ email: user.user.email, password: 'salah-sekali' });
+    expect((await wrong()).status).toBe(401);
+    expect((await wrong()).status).toBe(401);
+    expect((await throttled.http.post('/api/v1/auth/login').send({ email: user.user.email, password: user.password })).status).toBe(200);
+    for (let i = 0; i < 3; i += 1) expect((await wrong()).status).toBe(401);
+    expect((await wrong()).status).toBe(429);
   });
 });

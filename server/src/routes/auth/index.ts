@@ -4,13 +4,18 @@ import type { AppDeps } from '../../appDeps';
 import { rateLimit } from '../../middlewares/rateLimit';
 import { registerUser } from '../../commands/auth/userRegistrar';
 import { login, logout, refresh, startSession, type SessionSettings } from '../../commands/auth/sessionIssuer';
+import { LoginThrottle } from '../../commands/auth/loginThrottle';
 import { UserModel } from '../../models/User';
 import { NotFoundError } from '../../lib/errors';
 import { presentUser } from '../../presenters/user';
 
 export function registerAuthRoutes(api: ApiRouter, { config }: AppDeps): void {
   const settings: SessionSettings = config;
+  // Register and login share one per-IP bucket; refresh has its own looser one, and failed logins
+  // are also counted per account (any IP), which is what actually stops password guessing.
   const limited = [rateLimit({ name: 'auth', limit: config.rateLimitAuthPerMinute, windowMs: 60_000 })];
+  const refreshLimited = [rateLimit({ name: 'auth-refresh', limit: config.rateLimitRefreshPerMinute, windowMs: 60_000 })];
+  const loginThrottle = new LoginThrottle(config.loginFailuresPerAccount, config.loginFailureWindowMinutes * 60_000);
 
   api.add({
     method: 'post',
@@ -34,7 +39,7 @@ export function registerAuthRoutes(api: ApiRouter, { config }: AppDeps): void {
     before: limited,
     body: AuthLoginSchema,
     response: AuthSessionSchema,
-    handler: ({ body }) => login(body.email, body.password, settings),
+    handler: ({ body }) => login(body.email, body.password, settings, loginThrottle),
   });
 
   api.add({
@@ -43,7 +48,7 @@ export function registerAuthRoutes(api: ApiRouter, { config }: AppDeps): void {
     summary: 'Exchange a refresh token for new tokens (rotating; reuse revokes the family)',
     tags: ['auth'],
     access: 'public',
-    before: limited,
+    before: refreshLimited,
     body: AuthRefreshSchema,
     response: AuthSessionSchema,
     handler: ({ body }) => refresh(body.refreshToken, settings),
