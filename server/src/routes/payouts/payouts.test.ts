@@ -1,7 +1,11 @@
 import { useTestDatabase, buildTestApp, type TestApp } from '../../../test/harness';
 import { buildSalesShop, buildSeller, checkout, earnings, setStatus, type SalesShop, type Seller } from '../../../test/sales';
+import mongoose from 'mongoose';
 import { LedgerEntryModel } from '../../models/LedgerEntry';
+import { PayoutModel } from '../../models/Payout';
 import { runOnce } from '../../jobs/holdReleaser';
+import { appendEntry } from '../../commands/ledger/ledgerWriter';
+import { REQUESTING_GRACE_MS, reconcilePayouts, reserveKey } from '../../commands/payouts/payoutReconciler';
 import type { PayoutChanged } from '../../events/bus';
 
 useTestDatabase();
@@ -124,6 +128,150 @@ describe('payouts', () => {
     expect(second.body.page.next).toBeNull();
     const kinds = [...first.body.data, ...second.body.data].map((e: { kind: string }) => e.kind).sort();
     expect(kinds).toEqual(['accrue', 'accrue', 'approve', 'approve', 'release', 'release']);
+  });
+});
+
+const decide = (s: SalesShop, id: string, body: Record<string, unknown>) => app.http.patch(`/api/v1/payouts/${id}`).set(s.owner.auth).send(body);
+const tracedKinds = async (entryIds: string[]) => (await LedgerEntryModel.find({ _id: { $in: entryIds } }).lean()).map((e) => e.kind).sort();
+
+describe('payout transitions', () => {
+  it('requested → paid directly (approval is optional): reserved moves to paid once', async () => {
+    const { s, seller } = await sellerWithAvailable(1);
+    const id = (await requestPayout(seller, s.shop.id, 14_000)).body.data.id as string;
+    const paid = await decide(s, id, { status: 'paid', reference: 'TRF-77' });
+    expect(paid.status).toBe(200);
+    expect(paid.body.data).toMatchObject({ status: 'paid', reference: 'TRF-77' });
+    expect(await decide(s, id, { status: 'paid', reference: 'TRF-77' })).toHaveProperty('status', 200);
+    expect(await earnings(app, seller, s.shop.id)).toMatchObject({ available: 0, reserved: 0, paid: 14_000 });
+    expect(await LedgerEntryModel.countDocuments({ payoutId: id, kind: 'payout_paid' })).toBe(1);
+  });
+
+  it('approved → rejected returns the funds; a rejected payout can be neither paid nor approved (409 INVALID_TRANSITION)', async () => {
+    const { s, seller } = await sellerWithAvailable(1);
+    const id = (await requestPayout(seller, s.shop.id, 12_000)).body.data.id as string;
+    expect((await decide(s, id, { status: 'approved' })).body.data.status).toBe('approved');
+    expect(await earnings(app, seller, s.shop.id)).toMatchObject({ available: 2_000, reserved: 12_000 });
+    const rejected = await decide(s, id, { status: 'rejected', reason: 'nama tidak cocok' });
+    expect(rejected.status).toBe(200);
+    expect(rejected.body.data).toMatchObject({ status: 'rejected', reason: 'nama tidak cocok' });
+    expect(await earnings(app, seller, s.shop.id)).toMatchObject({ available: 14_000, reserved: 0, paid: 0 });
+    for (const body of [{ status: 'paid', reference: 'TRF-1' }, { status: 'approved' }]) {
+      const refused = await decide(s, id, body);
+      expect(refused.status).toBe(409);
+      expect(refused.body.error).toMatchObject({ code: 'INVALID_TRANSITION', details: { from: 'rejected', to: body.status, allowed: [] } });
+    }
+    expect(await earnings(app, seller, s.shop.id)).toMatchObject({ available: 14_000, reserved: 0, paid: 0 });
+  });
+
+  it('a paid payout cannot go back to approved (409), and "requested" is not a decision (400 naming the field)', async () => {
+    const { s, seller } = await sellerWithAvailable(1);
+    const id = (await requestPayout(seller, s.shop.id, 14_000)).body.data.id as string;
+    await decide(s, id, { status: 'paid', reference: 'TRF-2' });
+    const back = await decide(s, id, { status: 'approved' });
+    expect(back.status).toBe(409);
+    expect(back.body.error).toMatchObject({ code: 'INVALID_TRANSITION', details: { from: 'paid', to: 'approved' } });
+    const bad = await decide(s, id, { status: 'requested' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.map((d: { path: string }) => d.path)).toContain('body.status');
+  });
+});
+
+describe('refunds of commission a payout may have drawn on', () => {
+  it('released but never drawn on: the refund voids it, and the next payout traces only the commission still standing', async () => {
+    const { s, seller, orderIds } = await sellerWithAvailable(2);
+    await setStatus(app, s.owner, orderIds[0]!, 'refunded');
+    const booked = await LedgerEntryModel.find({ orderId: orderIds[0], kind: { $in: ['void', 'reversal'] } }).lean();
+    expect(booked).toEqual([expect.objectContaining({ kind: 'void', amount: -14_000, deltas: expect.objectContaining({ available: -14_000 }) })]);
+    expect(await earnings(app, seller, s.shop.id)).toMatchObject({ available: 14_000, reserved: 0, paid: 0 });
+
+    const payout = (await requestPayout(seller, s.shop.id, 14_000)).body.data;
+    const traced = await LedgerEntryModel.find({ _id: { $in: payout.entryIds } }).lean();
+    expect(traced.map((e) => e.kind).sort()).toEqual(['payout_reserve', 'release']);
+    expect(String(traced.find((e) => e.kind === 'release')!.orderId)).toBe(orderIds[1]);
+  });
+
+  it('partly drawn on by a payout: the undrawn part is voided, the drawn part reversed; amounts add up to the commission', async () => {
+    const { s, seller, orderIds } = await sellerWithAvailable(1);
+    const id = (await requestPayout(seller, s.shop.id, 10_000)).body.data.id as string;
+    await setStatus(app, s.owner, orderIds[0]!, 'refunded');
+    await setStatus(app, s.owner, orderIds[0]!, 'refunded');
+    const booked = await LedgerEntryModel.find({ orderId: orderIds[0], kind: { $in: ['void', 'reversal'] } }).sort({ seq: 1 }).lean();
+    expect(booked.map((e) => [e.kind, e.amount])).toEqual([
+      ['void', -4_000],
+      ['reversal', -10_000],
+    ]);
+    // The payout's 10.000 is a debt until the owner decides; rejecting it settles the debt exactly.
+    expect(await earnings(app, seller, s.shop.id)).toMatchObject({ pending: 0, approved: 0, available: -10_000, reserved: 10_000, paid: 0 });
+    await decide(s, id, { status: 'rejected' });
+    expect(await earnings(app, seller, s.shop.id)).toMatchObject({ available: 0, reserved: 0, paid: 0 });
+  });
+});
+
+describe('a payout request that dies half-way', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  /** Makes the first call of `method` on `model` that satisfies `when` fail like a dropped connection. */
+  function failOnce(model: object, method: string, when: (args: unknown[]) => Promise<boolean> | boolean): void {
+    const original = (model as Record<string, (...args: unknown[]) => unknown>)[method]!;
+    let failed = false;
+    jest.spyOn(model as Record<string, (...args: unknown[]) => unknown>, method).mockImplementation((...args: unknown[]) =>
+      (async () => {
+        if (!failed && (await when(args))) {
+          failed = true;
+          throw new Error('connection reset by peer');
+        }
+        return original.apply(model, args);
+      })(),
+    );
+  }
+
+  it('after the reserve was booked: the money in "reserved" still has its payout, which the owner can settle', async () => {
+    const { s, seller } = await sellerWithAvailable(1);
+    const reserveBooked = async () => Boolean(await LedgerEntryModel.exists({ resellerId: seller.user.id, kind: 'payout_reserve' }));
+    // The first write to the payouts collection after the reserve entry fails.
+    failOnce(PayoutModel, 'create', reserveBooked);
+    failOnce(PayoutModel, 'findOneAndUpdate', reserveBooked);
+    const res = await requestPayout(seller, s.shop.id, 14_000);
+    expect(res.status).toBe(500);
+    expect(await earnings(app, seller, s.shop.id)).toMatchObject({ available: 0, reserved: 14_000 });
+    jest.restoreAllMocks();
+
+    const mine = await app.http.get('/api/v1/payouts').set(seller.auth);
+    expect(mine.body.data).toEqual([expect.objectContaining({ status: 'requested', amount: 14_000 })]);
+    expect(await tracedKinds(mine.body.data[0].entryIds)).toEqual(['payout_reserve', 'release']);
+    const owners = await app.http.get(`/api/v1/payouts?shopId=${s.shop.id}`).set(s.owner.auth);
+    expect(owners.body.data.map((p: { id: string }) => p.id)).toEqual([mine.body.data[0].id]);
+    expect((await decide(s, mine.body.data[0].id, { status: 'paid', reference: 'TRF-5' })).status).toBe(200);
+    expect(await earnings(app, seller, s.shop.id)).toMatchObject({ available: 0, reserved: 0, paid: 14_000 });
+  });
+
+  it('before the reserve was booked: nothing moved, and once the grace is over the request is discarded for good', async () => {
+    const { s, seller } = await sellerWithAvailable(1);
+    failOnce(LedgerEntryModel, 'create', (args) => (args[0] as { kind?: string }).kind === 'payout_reserve');
+    expect((await requestPayout(seller, s.shop.id, 14_000)).status).toBe(500);
+    jest.restoreAllMocks();
+    expect(await earnings(app, seller, s.shop.id)).toMatchObject({ available: 14_000, reserved: 0 });
+    expect((await app.http.get('/api/v1/payouts').set(seller.auth)).body.data).toEqual([]);
+
+    const stalled = (await PayoutModel.findOne({ resellerId: seller.user.id }))!;
+    expect(stalled.status).toBe('requesting');
+    const resellerId = new mongoose.Types.ObjectId(seller.user.id);
+    expect(await reconcilePayouts({ resellerId }, new Date(Date.now() + REQUESTING_GRACE_MS / 2))).toBe(0);
+    expect(await reconcilePayouts({ resellerId }, new Date(Date.now() + REQUESTING_GRACE_MS + 1_000))).toBe(1);
+    expect(await PayoutModel.countDocuments({ resellerId })).toBe(0);
+    // The stalled request waking up now cannot reserve: its key is taken.
+    const late = await appendEntry({
+      resellerId,
+      shopId: s.shop.id,
+      payoutId: stalled._id,
+      kind: 'payout_reserve',
+      amount: 0,
+      deltas: { available: -14_000, reserved: 14_000 },
+      idempotencyKey: reserveKey(stalled._id),
+    });
+    expect(late.created).toBe(false);
+    expect(await earnings(app, seller, s.shop.id)).toMatchObject({ available: 14_000, reserved: 0 });
+    expect((await requestPayout(seller, s.shop.id, 14_000)).status).toBe(201);
   });
 });
 
