@@ -3,7 +3,10 @@ import { buildReseller, joinShop } from '../../../test/factories';
 import { attributionCookie, buildSalesShop, buildSeller, buyer, checkout, earnings, setStatus } from '../../../test/sales';
 import { LedgerEntryModel } from '../../models/LedgerEntry';
 import { ProductModel } from '../../models/Product';
+import { OrderModel } from '../../models/Order';
 import { runOnce } from '../../jobs/holdReleaser';
+import { bookStrandedOrders } from '../../commands/orders/orderCreator';
+import { monthRange } from '../../rollups/buckets';
 
 useTestDatabase();
 let app: TestApp;
@@ -12,6 +15,12 @@ beforeAll(() => {
 });
 
 const DAY = 86_400_000;
+const MINUTE = 60_000;
+afterEach(() => jest.restoreAllMocks());
+/** The ledger write fails once, after the order was stored (a crash between the two). */
+const failNextLedgerWrite = (): void => {
+  jest.spyOn(LedgerEntryModel, 'create').mockImplementationOnce((() => Promise.reject(new Error('ledger unavailable'))) as never);
+};
 const stockOf = async (productId: string): Promise<number> => (await ProductModel.findById(productId).lean())!.stock;
 
 describe('POST /checkout', () => {
@@ -58,6 +67,55 @@ describe('POST /checkout', () => {
     expect(res.status).toBe(201);
     expect(res.body.data.attribution).toBeNull();
     expect(await earnings(app, seller, s.shop.id)).toMatchObject({ pending: 0 });
+  });
+
+  it('a link its reseller switched off earns nothing, by code or by an earlier cookie', async () => {
+    const s = await buildSalesShop(app);
+    const seller = await buildSeller(app, s);
+    const cookie = attributionCookie(app, seller, s.shop.id);
+    const off = await app.http.patch(`/api/v1/links/${seller.linkId}`).set(seller.auth).send({ active: false });
+    expect(off.status).toBe(200);
+    const byCode = await checkout(app, s.product.id, { ref: seller.code });
+    expect(byCode.status).toBe(201);
+    expect(byCode.body.data.attribution).toBeNull();
+    const byCookie = await checkout(app, s.product.id, {}, cookie);
+    expect(byCookie.status).toBe(201);
+    expect(byCookie.body.data.attribution).toBeNull();
+    // The owner typing the code is not refused either: the sale stands, unattributed.
+    const recorded = await app.http.post(`/api/v1/shops/${s.shop.id}/orders`).set(s.owner.auth).send({ productId: s.product.id, quantity: 1, buyer: buyer(), ref: seller.code });
+    expect(recorded.status).toBe(201);
+    expect(recorded.body.data).toMatchObject({ attribution: null, commission: 0 });
+    expect(await earnings(app, seller, s.shop.id)).toMatchObject({ pending: 0 });
+    // Switched back on, it earns again.
+    await app.http.patch(`/api/v1/links/${seller.linkId}`).set(seller.auth).send({ active: true });
+    expect((await checkout(app, s.product.id, { ref: seller.code })).body.data.attribution).toMatchObject({ resellerId: seller.user.id });
+  });
+
+  it('a checkout whose commission booking crashed is booked by the sweep, once', async () => {
+    const s = await buildSalesShop(app);
+    const seller = await buildSeller(app, s);
+    failNextLedgerWrite();
+    const res = await checkout(app, s.product.id, { quantity: 2, ref: seller.code });
+    expect(res.status).toBe(500);
+    const order = (await OrderModel.findOne({ shopId: s.shop.id }).lean())!;
+    expect(order.commissionBooked).toBe(false);
+    expect(await earnings(app, seller, s.shop.id)).toMatchObject({ pending: 0 });
+    // Recent orders are left to their creator; stranded ones are booked.
+    expect(await bookStrandedOrders(app.deps, new Date(Date.now() - MINUTE))).toBe(0);
+    await Promise.all([bookStrandedOrders(app.deps, new Date(Date.now() + 1000)), bookStrandedOrders(app.deps, new Date(Date.now() + 1000))]);
+    expect(await earnings(app, seller, s.shop.id)).toMatchObject({ pending: 3_500 });
+    expect(await LedgerEntryModel.countDocuments({ orderId: order._id })).toBe(1);
+    expect((await OrderModel.findById(order._id).lean())!.commissionBooked).toBe(true);
+  });
+
+  it('an order whose booking crashed gets its commission before a transition moves it', async () => {
+    const s = await buildSalesShop(app, { holdDays: 0 });
+    const seller = await buildSeller(app, s);
+    failNextLedgerWrite();
+    expect((await checkout(app, s.product.id, { ref: seller.code })).status).toBe(500);
+    const order = (await OrderModel.findOne({ shopId: s.shop.id }).lean())!;
+    await setStatus(app, s.owner, String(order._id), 'paid', 'fulfilled');
+    expect(await earnings(app, seller, s.shop.id)).toMatchObject({ pending: 0, approved: 0, available: 1_750 });
   });
 
   it('self-referral (own phone, or own account) earns nothing and flags the order', async () => {
@@ -170,6 +228,62 @@ describe('PATCH /orders/:id — transitions and the ledger', () => {
     expect(entries.map((e) => e.kind).sort()).toEqual(['accrue', 'void']);
   });
 
+  it('paid → cancelled and paid → refunded void the commission and put the stock back', async () => {
+    const s = await buildSalesShop(app, {}, { stock: 10 });
+    const seller = await buildSeller(app, s);
+    const a = (await checkout(app, s.product.id, { quantity: 2, ref: seller.code })).body.data;
+    const b = (await checkout(app, s.product.id, { quantity: 3, ref: seller.code })).body.data;
+    expect(await stockOf(s.product.id)).toBe(5);
+    expect((await setStatus(app, s.owner, a.id, 'paid', 'cancelled')).body.data.status).toBe('cancelled');
+    expect(await stockOf(s.product.id)).toBe(7);
+    expect((await setStatus(app, s.owner, b.id, 'paid', 'refunded')).body.data.status).toBe('refunded');
+    expect(await stockOf(s.product.id)).toBe(10);
+    expect(await earnings(app, seller, s.shop.id)).toMatchObject({ pending: 0, approved: 0, available: 0 });
+    for (const id of [a.id, b.id]) expect((await LedgerEntryModel.find({ orderId: id }).lean()).map((e) => e.kind).sort()).toEqual(['accrue', 'void']);
+  });
+
+  it('a refund replayed (at once and later) restores the stock exactly once', async () => {
+    const s = await buildSalesShop(app, { holdDays: 7 }, { stock: 10 });
+    const seller = await buildSeller(app, s);
+    const order = (await checkout(app, s.product.id, { quantity: 4, ref: seller.code })).body.data;
+    await setStatus(app, s.owner, order.id, 'paid', 'fulfilled');
+    expect(await stockOf(s.product.id)).toBe(6);
+    const replays = await Promise.all(Array.from({ length: 5 }, () => app.http.patch(`/api/v1/orders/${order.id}`).set(s.owner.auth).send({ status: 'refunded' })));
+    expect(replays.every((r) => r.status === 200 && r.body.data.status === 'refunded')).toBe(true);
+    await setStatus(app, s.owner, order.id, 'refunded');
+    expect(await stockOf(s.product.id)).toBe(10);
+    expect(await earnings(app, seller, s.shop.id)).toMatchObject({ pending: 0, approved: 0, available: 0 });
+    expect((await LedgerEntryModel.find({ orderId: order.id }).lean()).map((e) => e.kind).sort()).toEqual(['accrue', 'approve', 'void']);
+  });
+
+  it('a refund racing the fulfilment’s hold date, or the hold releaser, is never undone', async () => {
+    const s = await buildSalesShop(app, { holdDays: 7 }, { stock: 100 });
+    const seller = await buildSeller(app, s);
+    const racers = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const o = (await checkout(app, s.product.id, { ref: seller.code })).body.data;
+        await setStatus(app, s.owner, o.id, 'paid');
+        return o.id as string;
+      }),
+    );
+    // Fulfil and refund at once: the fulfilment's follow-up write (the hold date) must not resurrect it.
+    await Promise.all(racers.flatMap((id) => [app.http.patch(`/api/v1/orders/${id}`).set(s.owner.auth).send({ status: 'fulfilled' }), app.http.patch(`/api/v1/orders/${id}`).set(s.owner.auth).send({ status: 'refunded' })]));
+    const released = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const o = (await checkout(app, s.product.id, { ref: seller.code })).body.data;
+        await setStatus(app, s.owner, o.id, 'paid', 'fulfilled');
+        return o.id as string;
+      }),
+    );
+    // The releaser clears the hold date while refunds land.
+    await Promise.all([runOnce(app.deps, new Date(Date.now() + 8 * DAY)), ...released.map((id) => app.http.patch(`/api/v1/orders/${id}`).set(s.owner.auth).send({ status: 'refunded' }))]);
+    for (const id of [...racers, ...released]) {
+      expect(await OrderModel.findById(id).lean()).toMatchObject({ status: 'refunded', stockRestored: true, commissionDueAt: null });
+    }
+    expect(await stockOf(s.product.id)).toBe(100);
+    expect(await earnings(app, seller, s.shop.id)).toMatchObject({ pending: 0, approved: 0 });
+  });
+
   it('refund after fulfilment (before release) voids the approved commission', async () => {
     const s = await buildSalesShop(app, { holdDays: 14 });
     const seller = await buildSeller(app, s);
@@ -257,6 +371,76 @@ describe('commission amounts through the API', () => {
     const link = await app.http.post('/api/v1/links').set(downElsewhere.auth).send({ productId: other.product.id });
     await checkout(app, other.product.id, { ref: link.body.data.code });
     expect(await earnings(app, upline, other.shop.id)).toMatchObject({ pending: 0 });
+  });
+});
+
+describe('the upline’s team reward', () => {
+  const rules = { type: 'percent' as const, bySegment: { buzzer: 500, influencer: 1000, follower: 700 }, tiers: [], uplineBp: 200 };
+
+  async function team(shop: Parameters<typeof buildSalesShop>[1] = {}, product: Parameters<typeof buildSalesShop>[2] = {}) {
+    const s = await buildSalesShop(app, { commission: rules, ...shop }, product);
+    const upline = await buildSeller(app, s);
+    const down = await buildSeller(app, s, { invite: upline.user.inviteCode });
+    /** The upline's pending override on a 2 × Rp 25.000 sale by the downline. */
+    const override = async (): Promise<number> => {
+      const before = (await earnings(app, upline, s.shop.id)).pending;
+      const sale = await checkout(app, s.product.id, { quantity: 2, ref: down.code });
+      expect(sale.status).toBe(201);
+      return (await earnings(app, upline, s.shop.id)).pending - before;
+    };
+    /** A fulfilled own sale of the upline, dated `at`. */
+    const ownSale = async (at?: Date): Promise<string> => {
+      const o = (await checkout(app, s.product.id, { ref: upline.code })).body.data;
+      await setStatus(app, s.owner, o.id, 'paid', 'fulfilled');
+      if (at) await OrderModel.updateOne({ _id: o.id }, { $set: { fulfilledAt: at } });
+      return o.id as string;
+    };
+    return { s, upline, down, override, ownSale };
+  }
+
+  it('needs a fulfilled own sale in this calendar month of the shop’s time zone', async () => {
+    const { override, ownSale } = await team();
+    expect(await override()).toBe(0); // approved but no sale yet
+    const month = monthRange(new Date(), 'Asia/Jakarta');
+    const sale = await ownSale(new Date(month.from.getTime() - MINUTE)); // last month, by a minute
+    expect(await override()).toBe(0);
+    // One minute into this month in Jakarta — still last month in UTC: it counts.
+    await OrderModel.updateOne({ _id: sale }, { $set: { fulfilledAt: new Date(month.from.getTime() + MINUTE) } });
+    expect(await override()).toBe(1_000); // 2% of Rp 50.000
+  });
+
+  it('a pending (unfulfilled) own sale does not count; a blocked upline earns nothing', async () => {
+    const { s, upline, override, ownSale } = await team();
+    await checkout(app, s.product.id, { ref: upline.code });
+    expect(await override()).toBe(0);
+    await ownSale();
+    expect(await override()).toBe(1_000);
+    const list = await app.http.get(`/api/v1/shops/${s.shop.id}/resellers`).set(s.owner.auth);
+    const membership = (list.body.data as Array<{ id: string; resellerId: string }>).find((m) => m.resellerId === upline.user.id)!;
+    expect((await app.http.patch(`/api/v1/memberships/${membership.id}`).set(s.owner.auth).send({ status: 'blocked' })).status).toBe(200);
+    expect(await override()).toBe(0);
+  });
+
+  it('a product’s own rules set the upline share too (0 switches it off for that product)', async () => {
+    const higher = await team({}, { commission: { ...rules, uplineBp: 500 } });
+    await higher.ownSale();
+    expect(await higher.override()).toBe(2_500); // the product's 5%, not the shop's 2%
+    const none = await team({}, { commission: { ...rules, uplineBp: 0 } });
+    await none.ownSale();
+    expect(await none.override()).toBe(0);
+  });
+
+  it('a flat rate above the unit price is capped: commission never exceeds the sale', async () => {
+    const flat = { type: 'flat' as const, bySegment: { buzzer: 30_000, influencer: 30_000, follower: 30_000 }, tiers: [], uplineBp: 200 };
+    const { s, down, upline, ownSale } = await team({}, { commission: flat });
+    await ownSale();
+    const before = await earnings(app, upline, s.shop.id);
+    // The owner records a negotiated Rp 20.000 a unit; Rp 30.000 a unit would pay out more than the sale.
+    const res = await app.http.post(`/api/v1/shops/${s.shop.id}/orders`).set(s.owner.auth).send({ productId: s.product.id, quantity: 2, unitPrice: 20_000, buyer: buyer(), ref: down.code });
+    expect(res.status).toBe(201);
+    expect(res.body.data).toMatchObject({ total: 40_000, commission: 40_000 });
+    expect(await earnings(app, down, s.shop.id)).toMatchObject({ pending: 40_000 });
+    expect((await earnings(app, upline, s.shop.id)).pending).toBe(before.pending);
   });
 });
 
