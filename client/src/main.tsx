@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router-dom';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { ApiError } from './api/errors';
+import { sessionStore } from './api/session';
 import { I18nProvider } from './i18n';
 import { App } from './App';
 import './styles.css';
@@ -16,6 +17,14 @@ const queryClient = new QueryClient({
       refetchOnWindowFocus: false,
     },
   },
+});
+
+// Another tab signed out (or in as someone else): nothing cached for the previous person may stay on screen.
+let signedInAs = sessionStore.user()?.id ?? null;
+sessionStore.subscribe((session) => {
+  const next = session?.user.id ?? null;
+  if (next !== signedInAs) queryClient.clear();
+  signedInAs = next;
 });
 
 const root = document.getElementById('root');

@@ -1,5 +1,6 @@
 import type { AuthSession, Page } from '@tular/shared';
 import { ApiError, errorFromResponse } from './errors';
+import { coordinatedRefresh, crossTabLock, type RefreshAnswer, type RefreshLock } from './refreshCoordinator';
 import { sessionStore } from './session';
 
 export const API_PREFIX = '/api/v1';
@@ -63,30 +64,31 @@ async function readBody(res: Response): Promise<unknown> {
   }
 }
 
-// One refresh at a time: parallel requests that all hit TOKEN_EXPIRED share it (the token rotates, so a
-// second refresh with the old token would look like reuse and revoke the whole family).
+// One refresh at a time in this tab (parallel requests that all hit TOKEN_EXPIRED share it), and one
+// across tabs (coordinatedRefresh): the token rotates, so a second refresh with the old token would
+// look like reuse and revoke the whole family.
 let refreshing: Promise<boolean> | null = null;
+let lock: RefreshLock | null = null;
 
-export function refreshSession(): Promise<boolean> {
-  const session = sessionStore.get();
-  if (!session) return Promise.resolve(false);
-  refreshing ??= (async () => {
-    try {
-      const res = await send('/auth/refresh', { method: 'POST', body: { refreshToken: session.refreshToken } }, undefined);
-      const body = await readBody(res);
-      if (!res.ok) {
-        sessionStore.set(null);
-        return false;
-      }
-      sessionStore.set((body as { data: AuthSession }).data);
-      return true;
-    } catch {
-      // Offline: keep the session, the next request retries.
-      return false;
-    } finally {
-      refreshing = null;
-    }
-  })();
+async function postRefresh(refreshToken: string): Promise<RefreshAnswer> {
+  try {
+    const res = await send('/auth/refresh', { method: 'POST', body: { refreshToken } }, undefined);
+    const body = await readBody(res);
+    if (res.ok) return { kind: 'ok', session: (body as { data: AuthSession }).data };
+    // A 5xx or a rate limit says nothing about the token: keep the session and retry later.
+    return res.status >= 500 || res.status === 429 ? { kind: 'offline' } : { kind: 'refused' };
+  } catch {
+    return { kind: 'offline' };
+  }
+}
+
+/** Gets a fresh access token; `expiredAccessToken` is the one the server just refused (if known). */
+export function refreshSession(expiredAccessToken?: string): Promise<boolean> {
+  if (!sessionStore.get()) return Promise.resolve(false);
+  lock ??= crossTabLock();
+  refreshing ??= coordinatedRefresh({ store: sessionStore, lock, post: postRefresh }, expiredAccessToken).finally(() => {
+    refreshing = null;
+  });
   return refreshing;
 }
 
@@ -97,7 +99,7 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
   let res = await send(path, opts, token);
   let body = await readBody(res);
   if (res.status === 401 && token && errorFromResponse(res.status, body).code === 'TOKEN_EXPIRED') {
-    if (await refreshSession()) {
+    if (await refreshSession(token)) {
       token = sessionStore.get()?.accessToken;
       res = await send(path, opts, token);
       body = await readBody(res);
@@ -118,15 +120,17 @@ export const api = {
 
 /** Fetches a non-JSON resource (CSV, QR PNG) with the session, for downloads. */
 export async function fetchBlob(path: string, accept: string): Promise<Blob> {
+  const first = sessionStore.get()?.accessToken;
   const run = () => send(path, { headers: { Accept: accept } }, sessionStore.get()?.accessToken);
   let res = await run();
-  if (res.status === 401 && (await refreshSession())) res = await run();
+  if (res.status === 401 && (await refreshSession(first))) res = await run();
   if (!res.ok) throw errorFromResponse(res.status, await readBody(res));
   return res.blob();
 }
 
 /** Uploads a photo with XMLHttpRequest because fetch cannot report upload progress; the body is the raw image bytes. */
 export function uploadWithProgress<T>(path: string, file: Blob, onProgress: (fraction: number) => void): Promise<T> {
+  const firstToken = sessionStore.get()?.accessToken;
   const attempt = () =>
     new Promise<{ status: number; body: unknown }>((resolve, reject) => {
       const xhr = new XMLHttpRequest();
@@ -152,7 +156,7 @@ export function uploadWithProgress<T>(path: string, file: Blob, onProgress: (fra
     });
   return (async () => {
     let result = await attempt();
-    if (result.status === 401 && errorFromResponse(401, result.body).code === 'TOKEN_EXPIRED' && (await refreshSession())) {
+    if (result.status === 401 && errorFromResponse(401, result.body).code === 'TOKEN_EXPIRED' && (await refreshSession(firstToken))) {
       result = await attempt();
     }
     if (result.status < 200 || result.status >= 300) throw errorFromResponse(result.status, result.body);
