@@ -47,3 +47,24 @@ describe('the HTTP error model', () => {
     expect(res.body.paths['/api/v1/me'].get.security).toEqual([{ bearerAuth: [] }]);
   });
 });
+
+describe('behind the proxy (TRUST_PROXY=true)', () => {
+  it('takes the client address from the entry our proxy appended, so a client-written X-Forwarded-For cannot dodge the rate limit', async () => {
+    const proxied = buildTestApp({ trustProxy: true, rateLimitAuthPerMinute: 2 });
+    const login = (forwardedFor: string) => proxied.http.post('/api/v1/auth/login').set('X-Forwarded-For', forwardedFor).send({ email: 'a@b.id', password: 'salah-sekali' });
+    // The client makes up the left part anew each time; nginx appends the address it really saw.
+    expect((await login('1.1.1.1, 203.0.113.7')).status).toBe(401);
+    expect((await login('2.2.2.2, 203.0.113.7')).status).toBe(401);
+    expect((await login('3.3.3.3, 203.0.113.7')).status).toBe(429);
+    // A different real client has its own bucket.
+    expect((await login('3.3.3.3, 198.51.100.9')).status).toBe(401);
+  });
+
+  it('ignores X-Forwarded-For entirely when TRUST_PROXY is off', async () => {
+    const direct = buildTestApp({ trustProxy: false, rateLimitAuthPerMinute: 2 });
+    const login = (forwardedFor: string) => direct.http.post('/api/v1/auth/login').set('X-Forwarded-For', forwardedFor).send({ email: 'a@b.id', password: 'salah-sekali' });
+    expect((await login('203.0.113.1')).status).toBe(401);
+    expect((await login('203.0.113.2')).status).toBe(401);
+    expect((await login('203.0.113.3')).status).toBe(429);
+  });
+});

@@ -42,7 +42,9 @@ export function createApp(deps: AppDeps): BuiltApp {
   const { config, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', config.trustProxy);
+  // Exactly one trusted hop (our proxy): req.ip is the X-Forwarded-For entry it appended, the rightmost,
+  // as in the redirect. `true` would take the leftmost, which the client writes itself.
+  app.set('trust proxy', config.trustProxy ? 1 : false);
   app.set('query parser', 'simple');
 
   app.use(
