@@ -1,5 +1,5 @@
-import type { ReactNode } from 'react';
-import { Link, NavLink, useNavigate } from 'react-router-dom';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { Link, NavLink, useLocation, useNavigate } from 'react-router-dom';
 import { useQueryClient } from '@tanstack/react-query';
 import { homeFor, logout, useUser } from '../api/auth';
 import { useI18n, type MessageKey } from '../i18n';
@@ -53,16 +53,40 @@ export interface Tab {
   end?: boolean;
 }
 
-/** The area's sections as a row of large tabs that scrolls sideways on a phone. */
+/** The area's sections as a row of large tabs that scrolls sideways on a phone, the current one always in view. */
 export function AreaNav({ tabs }: { tabs: Tab[] }) {
   const { t } = useI18n();
+  const { pathname } = useLocation();
+  const ref = useRef<HTMLElement>(null);
+  const [more, setMore] = useState({ left: false, right: false });
+  const measure = useCallback(() => {
+    const nav = ref.current;
+    if (!nav) return;
+    setMore({ left: nav.scrollLeft > 4, right: nav.scrollLeft + nav.clientWidth < nav.scrollWidth - 4 });
+  }, []);
+  useEffect(() => {
+    const nav = ref.current;
+    const active = nav?.querySelector<HTMLElement>('.tab-active');
+    if (nav && active) {
+      // Centre the current tab by scrolling the row only (scrollIntoView would also move the page).
+      const target = active.offsetLeft - (nav.clientWidth - active.offsetWidth) / 2;
+      nav.scrollLeft = Math.max(0, Math.min(target, nav.scrollWidth - nav.clientWidth));
+    }
+    measure();
+  }, [pathname, measure]);
+  useEffect(() => {
+    window.addEventListener('resize', measure);
+    return () => window.removeEventListener('resize', measure);
+  }, [measure]);
   return (
-    <nav className="area-nav" aria-label={t('nav.menu')}>
-      {tabs.map((tab) => (
-        <NavLink key={tab.to} to={tab.to} end={tab.end} className={({ isActive }: { isActive: boolean }) => `tab${isActive ? ' tab-active' : ''}`}>
-          {t(tab.label)}
-        </NavLink>
-      ))}
-    </nav>
+    <div className={`area-nav-wrap${more.left ? ' more-left' : ''}${more.right ? ' more-right' : ''}`}>
+      <nav className="area-nav" aria-label={t('nav.menu')} ref={ref} onScroll={measure} data-testid="area-nav">
+        {tabs.map((tab) => (
+          <NavLink key={tab.to} to={tab.to} end={tab.end} className={({ isActive }: { isActive: boolean }) => `tab${isActive ? ' tab-active' : ''}`}>
+            {t(tab.label)}
+          </NavLink>
+        ))}
+      </nav>
+    </div>
   );
 }

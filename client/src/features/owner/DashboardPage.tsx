@@ -11,6 +11,7 @@ import { applyClicks, applyOrders, applySnapshot, EMPTY_TOTALS, type LiveTotals 
 import { ShopGate } from './ShopGate';
 import { ShopPicker } from './ShopPicker';
 import { useCurrentShop } from './shopContext';
+import { shortNumber } from './chartScale';
 
 const TimeChart = lazy(() => import('./TimeChart'));
 
@@ -154,7 +155,7 @@ export default function DashboardPage() {
         <QueryState query={series}>
           {() => (
             <Suspense fallback={<div className="photo-placeholder" />}>
-              <TimeChart points={points} barLabel={t('dash.clicks')} lineLabel={t('dash.orders')} />
+              <TimeChart points={points} barLabel={t('dash.clicks')} lineLabel={t('dash.orders')} format={(v) => shortNumber(v, locale)} />
             </Suspense>
           )}
         </QueryState>

@@ -9,6 +9,7 @@ import { errorText } from '../../lib/errorText';
 import { ShopGate } from './ShopGate';
 import { ShopPicker } from './ShopPicker';
 import { useCurrentShop } from './shopContext';
+import { shortNumber } from './chartScale';
 
 const TimeChart = lazy(() => import('./TimeChart'));
 
@@ -54,7 +55,7 @@ export default function ReportPage() {
         {(r) => (
           <>
             <Suspense fallback={<div className="photo-placeholder" />}>
-              <TimeChart points={r.months.map((m) => ({ label: monthName(m.month), bar: m.revenue }))} barLabel={t('report.revenue')} />
+              <TimeChart points={r.months.map((m) => ({ label: monthName(m.month), bar: m.revenue }))} barLabel={t('report.revenue')} format={(v) => shortNumber(v, locale)} />
             </Suspense>
             <table className="table">
               <thead>

@@ -6,6 +6,7 @@ import type { StatsResult } from '../../api/types';
 import { QueryState } from '../../components/QueryState';
 import { useI18n } from '../../i18n';
 import { addDays, formatDate, localDate } from '../../lib/format';
+import { shortNumber } from '../owner/chartScale';
 
 const TimeChart = lazy(() => import('../owner/TimeChart'));
 
@@ -37,7 +38,7 @@ export default function MyStatsPage() {
               </div>
             </div>
             <Suspense fallback={<div className="photo-placeholder" />}>
-              <TimeChart points={s.series.map((p) => ({ label: formatDate(p.start, locale), bar: p.clicks, line: p.orders }))} barLabel={t('dash.clicks')} lineLabel={t('dash.orders')} />
+              <TimeChart points={s.series.map((p) => ({ label: formatDate(p.start, locale), bar: p.clicks, line: p.orders }))} barLabel={t('dash.clicks')} lineLabel={t('dash.orders')} format={(v) => shortNumber(v, locale)} />
             </Suspense>
             {s.breakdown?.length ? (
               <table className="table">
