@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { useTestDatabase, buildTestApp, type TestApp } from '../../../test/harness';
 import { buildReseller } from '../../../test/factories';
 import { buildSalesShop, buildSeller, buyer, earnings } from '../../../test/sales';
@@ -158,6 +159,30 @@ describe('sale claims', () => {
     const late = await app.http.post(`/api/v1/claims/${ids[0]}/receipt`).set(seller.auth).set('Content-Type', 'image/png').send(PNG);
     expect(late.status).toBe(409);
     expect(late.body.error.code).toBe('CLAIM_DECIDED');
+  });
+
+  it('every update of a claim runs under that claim’s write lock (FerretDB rewrites whole documents)', async () => {
+    const held = new AsyncLocalStorage<string[]>();
+    const real = writeLock.withWriteLock;
+    jest.spyOn(writeLock, 'withWriteLock').mockImplementation(<T>(key: string, fn: () => Promise<T>): Promise<T> => real(key, () => held.run([...(held.getStore() ?? []), key], fn)));
+    const unlocked: string[] = [];
+    for (const method of ['updateOne', 'findOneAndUpdate', 'findByIdAndUpdate', 'updateMany'] as const) {
+      const original = ClaimModel[method].bind(ClaimModel) as (...args: unknown[]) => unknown;
+      jest.spyOn(ClaimModel, method).mockImplementation(((...args: unknown[]) => {
+        const filter = args[0] as { _id?: unknown } | string;
+        const id = typeof filter === 'object' && filter !== null ? String(filter._id) : String(filter);
+        if (!(held.getStore() ?? []).includes(`claim:${id}`)) unlocked.push(`${method} ${JSON.stringify(args[1])}`);
+        return original(...args);
+      }) as never);
+    }
+    const s = await buildSalesShop(app);
+    const seller = await buildSeller(app, s);
+    const confirmed = await newClaim(seller, s.product.id);
+    expect((await app.http.post(`/api/v1/claims/${confirmed}/receipt`).set(seller.auth).set('Content-Type', 'image/png').send(PNG)).status).toBe(201);
+    expect((await app.http.patch(`/api/v1/claims/${confirmed}`).set(s.owner.auth).send({ status: 'confirmed' })).status).toBe(200);
+    const rejected = await newClaim(seller, s.product.id);
+    expect((await app.http.patch(`/api/v1/claims/${rejected}`).set(s.owner.auth).send({ status: 'rejected' })).status).toBe(200);
+    expect(unlocked).toEqual([]);
   });
 
   it('confirming a sold-out claim is a 409 and leaves it pending, so the owner can still reject it', async () => {

@@ -1,4 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { useTestDatabase, buildTestApp, type TestApp } from '../../../test/harness';
+import * as writeLock from '../../db/writeLock';
 import { buildReseller, joinShop } from '../../../test/factories';
 import { attributionCookie, buildSalesShop, buildSeller, buyer, checkout, earnings, setStatus } from '../../../test/sales';
 import { LedgerEntryModel } from '../../models/LedgerEntry';
@@ -282,6 +284,32 @@ describe('PATCH /orders/:id — transitions and the ledger', () => {
     }
     expect(await stockOf(s.product.id)).toBe(100);
     expect(await earnings(app, seller, s.shop.id)).toMatchObject({ pending: 0, approved: 0 });
+  });
+
+  it('every update of an order runs under that order’s write lock (FerretDB rewrites whole documents)', async () => {
+    // Records which lock keys the current async call chain holds, and every order update made outside its own.
+    const held = new AsyncLocalStorage<string[]>();
+    const real = writeLock.withWriteLock;
+    jest.spyOn(writeLock, 'withWriteLock').mockImplementation(<T>(key: string, fn: () => Promise<T>): Promise<T> => real(key, () => held.run([...(held.getStore() ?? []), key], fn)));
+    const unlocked: string[] = [];
+    for (const method of ['updateOne', 'findOneAndUpdate', 'findByIdAndUpdate', 'updateMany'] as const) {
+      const original = OrderModel[method].bind(OrderModel) as (...args: unknown[]) => unknown;
+      jest.spyOn(OrderModel, method).mockImplementation(((...args: unknown[]) => {
+        const filter = args[0] as { _id?: unknown } | string;
+        const id = typeof filter === 'object' && filter !== null ? String(filter._id) : String(filter);
+        if (!(held.getStore() ?? []).includes(`order:${id}`)) unlocked.push(`${method} ${JSON.stringify(args[1])}`);
+        return original(...args);
+      }) as never);
+    }
+    const s = await buildSalesShop(app, { holdDays: 7 });
+    const seller = await buildSeller(app, s);
+    const a = (await checkout(app, s.product.id, { ref: seller.code })).body.data;
+    await setStatus(app, s.owner, a.id, 'paid', 'fulfilled');
+    await runOnce(app.deps, new Date(Date.now() + 8 * DAY));
+    await setStatus(app, s.owner, a.id, 'refunded');
+    const b = (await checkout(app, s.product.id, { ref: seller.code })).body.data;
+    await setStatus(app, s.owner, b.id, 'cancelled');
+    expect(unlocked).toEqual([]);
   });
 
   it('refund after fulfilment (before release) voids the approved commission', async () => {
