@@ -89,6 +89,7 @@ export class LinkCache {
   private pub?: Redis;
   private sub?: Redis;
   private readonly detach: () => void;
+  private closing?: Promise<void>;
   stats = { hits: 0, misses: 0, loadErrors: 0, invalidations: 0, bulkWarms: 0 };
 
   constructor(private readonly opts: LinkCacheOptions) {
@@ -356,8 +357,17 @@ export class LinkCache {
     return this.entries.size;
   }
 
-  async close(): Promise<void> {
-    this.detach();
-    await Promise.all([this.pub, this.sub].map((c) => (c ? c.quit().catch(() => c.disconnect()) : undefined)));
+  /**
+   * Idempotent: the redirect's close() and its shutdown hook both call it. A second quit() on an ended
+   * client would fall back to disconnect(), whose 2 s (ref'd) force-close timer kept test workers alive.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.detach();
+      await Promise.all(
+        [this.pub, this.sub].map((c) => (c && c.status !== 'end' ? c.quit().then(() => undefined, () => c.disconnect()) : undefined)),
+      );
+    })();
+    return this.closing;
   }
 }
