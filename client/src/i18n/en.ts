@@ -440,4 +440,7 @@ export const en: Messages = {
   'field.tiersDistinct': 'Each bonus needs a different sales threshold.',
   'field.marketplaceUrl': 'Paste the full link (https://…) of the product page on this marketplace.',
   'error.PHONE_TAKEN': 'This phone number is already registered. Please sign in.',
+  'products.shrinking': 'Making the photo smaller…',
+  'products.photoTooLarge': 'This photo is too large ({mb} MB) and could not be made smaller than 2 MB. Choose another photo or crop it first.',
+  'products.photoHint': 'JPG, PNG or WebP. Large phone photos are made smaller automatically.',
 };

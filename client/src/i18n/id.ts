@@ -439,6 +439,9 @@ export const id = {
   'field.tiersDistinct': 'Setiap bonus perlu batas penjualan yang berbeda.',
   'field.marketplaceUrl': 'Tempel link lengkap (https://…) dari halaman produk di marketplace ini.',
   'error.PHONE_TAKEN': 'Nomor HP ini sudah terdaftar. Silakan masuk.',
+  'products.shrinking': 'Mengecilkan foto…',
+  'products.photoTooLarge': 'Foto ini terlalu besar ({mb} MB) dan tidak bisa dikecilkan di bawah 2 MB. Pilih foto lain atau potong dulu.',
+  'products.photoHint': 'JPG, PNG atau WebP. Foto besar dari HP otomatis dikecilkan.',
 } as const;
 
 export type MessageKey = keyof typeof id;

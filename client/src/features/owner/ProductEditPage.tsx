@@ -10,6 +10,7 @@ import { useSubmit } from '../../hooks/useForm';
 import { useI18n } from '../../i18n';
 import { errorText } from '../../lib/errorText';
 import { parseRupiahInput } from '../../lib/format';
+import { browserCodec, MAX_UPLOAD_BYTES, PhotoTooLargeError, preparePhoto } from '../../lib/photoResize';
 import { CommissionEditor } from './CommissionEditor';
 import { draftForValidation, toDraft } from './commissionDraft';
 import { commissionAwareMessage } from './commissionErrors';
@@ -151,11 +152,25 @@ function PhotoUploader({ product, kind }: { product: Product; kind: 'photos' | '
   const queryClient = useQueryClient();
   const [progress, setProgress] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [shrinking, setShrinking] = useState(false);
   const upload = async (file: File) => {
     setError(null);
+    let ready: Blob = file;
+    setShrinking(true);
+    try {
+      ready = await preparePhoto(file, browserCodec);
+    } catch (err) {
+      if (err instanceof PhotoTooLargeError || file.size > MAX_UPLOAD_BYTES) {
+        setShrinking(false);
+        setError(t('products.photoTooLarge', { mb: (file.size / 1024 / 1024).toFixed(1) }));
+        return;
+      }
+      // The browser could not open it (an unusual format): let the server say what it thinks.
+    }
+    setShrinking(false);
     setProgress(0);
     try {
-      await uploadWithProgress(`/products/${product.id}/${kind}`, file, setProgress);
+      await uploadWithProgress(`/products/${product.id}/${kind}`, ready, setProgress);
       await queryClient.invalidateQueries({ queryKey: ['product', product.id] });
     } catch (err) {
       setError(errorText(err, t));
@@ -179,12 +194,22 @@ function PhotoUploader({ product, kind }: { product: Product; kind: 'photos' | '
           <small>{t('products.uploading', { pct: Math.round(progress * 100) })}</small>
         </div>
       ) : null}
-      {error ? <p className="field-error">{error}</p> : null}
+      {shrinking ? (
+        <p className="muted" role="status">
+          <span className="spinner" aria-hidden="true" /> {t('products.shrinking')}
+        </p>
+      ) : null}
+      {error ? (
+        <p className="field-error" role="alert" data-testid="photo-error">
+          {error}
+        </p>
+      ) : null}
+      <small className="hint">{t('products.photoHint')}</small>
       <label className="btn btn-secondary btn-block">
         {t('products.upload')}
         <input
           type="file"
-          accept="image/jpeg,image/png,image/webp"
+          accept="image/*"
           hidden
           onChange={(ev) => {
             const file = ev.target.files?.[0];
