@@ -443,4 +443,8 @@ export const en: Messages = {
   'products.shrinking': 'Making the photo smaller…',
   'products.photoTooLarge': 'This photo is too large ({mb} MB) and could not be made smaller than 2 MB. Choose another photo or crop it first.',
   'products.photoHint': 'JPG, PNG or WebP. Large phone photos are made smaller automatically.',
+  'leaderboard.scope': 'Board',
+  'leaderboard.everyone': 'All resellers',
+  'leaderboard.you': 'You',
+  'leaderboard.notYet': 'You are not on this board yet. One sale this month is enough to appear.',
 };

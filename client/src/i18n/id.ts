@@ -442,6 +442,10 @@ export const id = {
   'products.shrinking': 'Mengecilkan foto…',
   'products.photoTooLarge': 'Foto ini terlalu besar ({mb} MB) dan tidak bisa dikecilkan di bawah 2 MB. Pilih foto lain atau potong dulu.',
   'products.photoHint': 'JPG, PNG atau WebP. Foto besar dari HP otomatis dikecilkan.',
+  'leaderboard.scope': 'Peringkat',
+  'leaderboard.everyone': 'Semua reseller',
+  'leaderboard.you': 'Anda',
+  'leaderboard.notYet': 'Anda belum masuk peringkat ini. Satu penjualan bulan ini sudah cukup untuk muncul.',
 } as const;
 
 export type MessageKey = keyof typeof id;
