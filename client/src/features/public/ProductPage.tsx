@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { useQuery } from '@tanstack/react-query';
-import { formatRupiah, MARKETPLACES } from '@tular/shared';
+import { formatRupiah, type Marketplace } from '@tular/shared';
 import { api } from '../../api/client';
 import type { CheckoutResult, PublicProduct, Review, ShopSummary } from '../../api/types';
 import { FormError, TextArea, TextField } from '../../components/Field';
@@ -44,7 +44,8 @@ function ProductView({ product, refCode }: { product: PublicProduct; refCode: st
     product: product.name,
     ref: refCode ? t('product.waRef', { code: refCode }) : '',
   });
-  const marketplaces = MARKETPLACES.flatMap((m) => (product.marketplace?.[m] ? [[m, product.marketplace[m]] as const] : []));
+  // The marketplace names come as keys (importing shared's MARKETPLACES would pull zod into this page's bundle).
+  const marketplaces = (Object.entries(product.marketplace ?? {}) as Array<[Marketplace, string | undefined]>).filter((e): e is [Marketplace, string] => typeof e[1] === 'string');
   const reviews = useQuery({
     queryKey: ['reviews', product.id],
     queryFn: () => api.list<Review>(`/products/${product.id}/reviews`, { limit: 10 }),
