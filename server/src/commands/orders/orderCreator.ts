@@ -44,7 +44,7 @@ export interface CreatedOrder {
   order: OrderDoc;
   shop: ShopDoc;
   product: ProductDoc;
-  /** false when the dedupe key already had an order: this is that order, nothing new was booked. */
+  /** false when the dedupe key already had an order: this is that order (its commission booked now if a crash had left it unbooked). */
   created: boolean;
 }
 
@@ -139,14 +139,17 @@ export async function restoreStock(productId: mongoose.Types.ObjectId, quantity:
 export async function createOrder(deps: SalesDeps, req: OrderRequest): Promise<CreatedOrder> {
   const now = req.now ?? new Date();
   const product = await ProductModel.findById(req.productId);
-  if (!product || !product.active || (req.shopId && String(product.shopId) !== req.shopId)) throw new NotFoundError('Product', 'PRODUCT_NOT_FOUND');
+  if (!product || (req.shopId && String(product.shopId) !== req.shopId)) throw new NotFoundError('Product', 'PRODUCT_NOT_FOUND');
   const shop = await ShopModel.findById(product.shopId);
-  if (!shop || shop.active === false) throw new NotFoundError('Shop', 'SHOP_NOT_FOUND');
+  if (!shop) throw new NotFoundError('Shop', 'SHOP_NOT_FOUND');
 
   if (req.dedupeKey) {
+    // Before the "still on sale" checks: a retry finishes a recorded sale even if the product was withdrawn since.
     const existing = await OrderModel.findOne({ dedupeKey: req.dedupeKey });
     if (existing) return { order: await bookCommission(deps, existing, shop.timezone ?? 'Asia/Jakarta'), shop, product, created: false };
   }
+  if (!product.active) throw new NotFoundError('Product', 'PRODUCT_NOT_FOUND');
+  if (shop.active === false) throw new NotFoundError('Shop', 'SHOP_NOT_FOUND');
 
   // Attribution: explicit code > cookie within the window; only an approved member earns.
   let attribution = await findReferral(req, shop, now);
