@@ -38,6 +38,8 @@ async function phone(): Promise<Page> {
 }
 
 async function shot(page: Page, name: string): Promise<void> {
+  // From the top: a full-page shot of a scrolled page paints the sticky header over the content.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
 
@@ -93,7 +95,7 @@ test('owner lists, reseller shares, buyer orders, owner watches it live, fulfils
     await owner.waitForURL(/\/owner$/);
   });
 
-  await step('owner creates a shop (hold 0 days, minimum payout Rp 1.000)', all, async () => {
+  const shopPath = await step('owner creates a shop (hold 0 days, minimum payout Rp 1.000)', all, async () => {
     await owner.goto(`${server.url}/owner/shops/new`);
     await owner.locator('input[name=name]').fill('Aneka Makanan Albar');
     await owner.locator('input[name=slug]').fill(slug);
@@ -102,8 +104,17 @@ test('owner lists, reseller shares, buyer orders, owner watches it live, fulfils
     await owner.locator('input[name=minPayout]').fill('1000');
     await owner.getByTestId('commission-preview').waitFor();
     await shot(owner, '03-owner-shop-form');
+    // A typo in a commission box blocks the save and is named next to that box, in Indonesian.
+    await owner.locator('input[name=rate-influencer]').fill('1o');
+    await owner.getByTestId('shop-save').click();
+    await owner.getByText('Isi dengan persen, mis. 7 atau 7,5.').waitFor();
+    expect(owner.url()).toMatch(/\/owner\/shops\/new$/);
+    expect(await owner.getByText('Tersimpan').count()).toBe(0);
+    await shot(owner, '03b-owner-shop-form-field-error');
+    await owner.locator('input[name=rate-influencer]').fill('10');
     await owner.getByTestId('shop-save').click();
     await owner.waitForURL(/\/owner\/shops\/[a-f0-9]{24}$/);
+    return new URL(owner.url()).pathname;
   });
 
   const productId = await step('owner lists a product (Rp 25.000, stock 10)', all, async () => {
@@ -118,6 +129,16 @@ test('owner lists, reseller shares, buyer orders, owner watches it live, fulfils
     await owner.locator('input[type=file]').first().setInputFiles({ name: 'keripik.png', mimeType: 'image/png', buffer: TINY_PNG });
     await owner.locator('section.card img').first().waitFor();
     await shot(owner, '04-owner-product-form');
+    return owner.url().split('/').pop()!;
+  });
+
+  const soldOutId = await step('owner lists a second product with no stock left', all, async () => {
+    await owner.goto(`${server.url}${shopPath}/products/new`);
+    await owner.locator('input[name=name]').fill('Sambal Roa');
+    await owner.locator('input[name=price]').fill('30000');
+    await owner.locator('input[name=stock]').fill('0');
+    await owner.getByTestId('product-save').click();
+    await owner.waitForURL(/\/owner\/products\/[a-f0-9]{24}$/);
     return owner.url().split('/').pop()!;
   });
 
@@ -138,11 +159,18 @@ test('owner lists, reseller shares, buyer orders, owner watches it live, fulfils
     await card.getByTestId('join-shop').click();
     await card.getByTestId('make-link').first().waitFor();
     await shot(reseller, '06-reseller-discover');
-    await card.getByTestId('make-link').first().click();
+    await card.getByTestId('discover-product').filter({ hasText: 'Keripik Tempe Pedas' }).getByTestId('make-link').click();
     await reseller.waitForURL(/\/reseller\/links$/);
     const url = await text(reseller, 'link-url');
     expect(url).toMatch(/\/r\/[2-9a-hjkmnp-zA-HJ-NP-Z]{8,16}$/);
+    // The WhatsApp button shares the WhatsApp link; the others make their own channel's link when tapped.
+    const linkCard = reseller.getByTestId('link-card').first();
+    expect(decodeURIComponent((await linkCard.getByTestId('share-whatsapp').getAttribute('href')) ?? '')).toContain(url);
+    expect(await linkCard.getByTestId('share-facebook').evaluate((el) => el.tagName)).toBe('BUTTON');
     await shot(reseller, '07-reseller-links');
+    await linkCard.locator('[data-testid=creative-kit] summary').click();
+    await linkCard.getByText('Pesan di sini', { exact: false }).first().waitFor();
+    await shot(reseller, '07b-reseller-creative-kit');
     return url;
   });
 
@@ -224,6 +252,8 @@ test('owner lists, reseller shares, buyer orders, owner watches it live, fulfils
     await reseller.goto(`${server.url}/reseller/earnings`);
     await reseller.getByTestId('earnings-row').waitFor();
     expect(await text(reseller, 'earnings-available')).toContain('Rp 3.500');
+    await reseller.getByTestId('earnings-min').waitFor();
+    await reseller.locator('input[name=payout-method][value=dana]').check();
     await reseller.locator('input[name=account-number]').fill('081298765432');
     await reseller.locator('input[name=account-name]').fill('Rani');
     await shot(reseller, '12-reseller-earnings');
@@ -260,6 +290,33 @@ test('owner lists, reseller shares, buyer orders, owner watches it live, fulfils
     await owner.waitForFunction(() => document.querySelectorAll('[data-testid=order-row]').length === 2);
   });
 
+  await step('a friend registers through the reseller\'s invite link and shows up in the team', all, async () => {
+    await reseller.goto(`${server.url}/reseller/team`);
+    const invite = await text(reseller, 'invite-url');
+    expect(invite).toMatch(/\/register\?.*invite=/);
+    const friend = await phone();
+    await friend.goto(invite);
+    await friend.locator('input[name=segment][value=buzzer]').check();
+    await friend.locator('input[name=name]').fill('Dewi Teman');
+    await friend.locator('input[name=phone]').fill('081377778888');
+    await friend.locator('input[name=email]').fill(`friend-${stamp}@example.com`);
+    await friend.locator('input[name=password]').fill('rahasia-teman');
+    await friend.getByTestId('auth-submit').click();
+    await friend.waitForURL(/\/reseller$/);
+    await reseller.reload();
+    const member = reseller.getByTestId('team-member').first();
+    await member.waitFor();
+    expect(await member.textContent()).toContain('Dewi Teman');
+    expect(await member.textContent()).toContain('Buzzer');
+  });
+
+  await step('a buyer sees a sold-out product without an order form', all, async () => {
+    await buyer.goto(`${server.url}/p/${soldOutId}`);
+    await buyer.getByTestId('sold-out').waitFor();
+    expect(await buyer.getByTestId('checkout-form').count()).toBe(0);
+    await shot(buyer, '08b-product-sold-out');
+  });
+
   await step('the remaining main pages render at phone width', all, async () => {
     const pages: Array<[Page, string, string]> = [
       [owner, '/owner/settings', '15-owner-settings'],
@@ -276,7 +333,7 @@ test('owner lists, reseller shares, buyer orders, owner watches it live, fulfils
       await page.waitForFunction(() => !document.querySelector('[data-testid=loading]'));
       await shot(page, name);
     }
-    expect(await reseller.getByTestId('invite-url').textContent()).toMatch(/\/register\?invite=/);
+    expect(await reseller.getByTestId('invite-url').textContent()).toMatch(/\/register\?.*invite=/);
   });
 
   await step('owner reads the monthly report and downloads it as CSV', all, async () => {
@@ -297,6 +354,12 @@ test('owner lists, reseller shares, buyer orders, owner watches it live, fulfils
     await buyer.getByTestId('lang-switch').click();
     await buyer.getByRole('heading', { name: 'Discover small-business products' }).waitFor();
     expect(await buyer.evaluate(() => document.documentElement.lang)).toBe('en');
+    await buyer.getByTestId('home-product').first().waitFor();
+    await shot(buyer, '22-home-english');
+    await buyer.goto(`${server.url}/p/${productId}`);
+    await buyer.getByRole('heading', { name: 'Order directly' }).waitFor();
+    await shot(buyer, '22b-product-english');
+    await buyer.goto(`${server.url}/`);
     await buyer.reload();
     await buyer.getByRole('heading', { name: 'Discover small-business products' }).waitFor();
     await buyer.getByTestId('lang-switch').click();
@@ -307,6 +370,7 @@ test('owner lists, reseller shares, buyer orders, owner watches it live, fulfils
     await owner.goto(`${server.url}/owner/settings`);
     await owner.getByRole('button', { name: 'Buat kunci baru' }).click();
     expect((await text(owner, 'conversion-secret')).length).toBeGreaterThanOrEqual(20);
+    await shot(owner, '23-owner-conversion-secret');
     await owner.reload();
     await owner.getByRole('button', { name: 'Buat kunci baru' }).waitFor();
     expect(await owner.getByTestId('conversion-secret').count()).toBe(0);
