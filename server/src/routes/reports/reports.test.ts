@@ -18,7 +18,9 @@ let productId: string;
 
 const oid = (): mongoose.Types.ObjectId => new mongoose.Types.ObjectId();
 
+let ledgerSeq = 0;
 async function ledger(at: string, kind: string, amount: number, deltas: Record<string, number>): Promise<void> {
+  ledgerSeq += 1;
   await LedgerEntryModel.collection.insertOne({
     _id: oid(),
     resellerId: new mongoose.Types.ObjectId(rina.user.id),
@@ -30,6 +32,8 @@ async function ledger(at: string, kind: string, amount: number, deltas: Record<s
     amount,
     deltas: { pending: 0, approved: 0, available: 0, reserved: 0, paid: 0, ...deltas },
     idempotencyKey: `${kind}:${at}:${Math.random()}`,
+    // Each entry has its seat in the account (unique per reseller and shop, see LedgerEntry).
+    seq: ledgerSeq,
     createdAt: new Date(at),
   });
 }
