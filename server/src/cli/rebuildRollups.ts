@@ -4,7 +4,7 @@ import { resolveDatabaseEngine, uriWithDatabase } from '../db/engine';
 import { connectDatabase, disconnectDatabase } from '../db/connection';
 import { rebuildRollups } from '../rollups/rollupRebuilder';
 
-/** `npm run rollups:rebuild -w @tular/server [-- <shopId>]`: recompute stats rollups from raw clicks and orders. */
+/** `npm run rollups:rebuild -w @tular/server [-- <shopId>]`: recompute stats rollups: orders for all time, clicks inside the raw-event retention window. */
 async function main(): Promise<void> {
   const arg = process.argv[2];
   if (arg && !ObjectIdSchema.safeParse(arg).success) {
@@ -22,9 +22,10 @@ async function main(): Promise<void> {
   try {
     await connectDatabase(uriWithDatabase(engine.uri, 'tular'));
     const started = Date.now();
-    const result = await rebuildRollups({ shopId });
+    const result = await rebuildRollups({ shopId, clickRetentionDays: config.clickRetentionDays });
     console.log(
-      `rollups rebuilt for ${result.shops} shop(s): ${result.clicks} clicks, ${result.orders} orders, ${result.deleted} old documents replaced, in ${Date.now() - started} ms`,
+      `rollups rebuilt for ${result.shops} shop(s): ${result.clicks} clicks, ${result.orders} orders, ${result.deleted} old documents replaced, ` +
+        `click counters kept in ${result.keptClickBuckets} bucket documents older than CLICK_RETENTION_DAYS=${config.clickRetentionDays}, in ${Date.now() - started} ms`,
     );
   } finally {
     await disconnectDatabase();

@@ -106,7 +106,7 @@ describe('from click to dashboard', () => {
 
     // A rebuild from the raw click events and orders reproduces every counter.
     const incremental = await snapshot();
-    await rebuildRollups({ shopId: shop.id });
+    await rebuildRollups({ shopId: shop.id, clickRetentionDays: 90 });
     expect(Object.keys(incremental).length).toBeGreaterThan(10);
     expect(await snapshot()).toEqual(incremental);
   });
