@@ -28,7 +28,15 @@ export type ErrorCode = KnownErrorCode | (string & {});
 export interface FieldIssue {
   path: string;
   message: string;
+  /** zod's issue code (`too_small`, `invalid_format`, …): clients word the sentence in their own language from it. */
   code?: string;
+  /** The limit a `too_small` / `too_big` issue broke, and what it measured (`string`, `number`, `array`). */
+  minimum?: number;
+  maximum?: number;
+  origin?: string;
+  /** What an `invalid_format` issue expected (`email`, `url`, `regex`) or an `invalid_type` one (`number`). */
+  format?: string;
+  expected?: string;
 }
 
 export interface ErrorBody {

@@ -49,8 +49,26 @@ export function zodIssues(error: z.ZodError, prefix: string): FieldIssue[] {
       path: keys.length ? keys.map((k) => (path ? `${path}.${k}` : k)).join(', ') : path,
       message: issue.code === 'unrecognized_keys' ? `unknown field${keys.length > 1 ? 's' : ''}: ${keys.join(', ')}` : issue.message,
       code: issue.code,
+      ...issueLimits(issue),
     };
   });
+}
+
+/** The limits behind an issue, so a client can say "at most 90" in its own language, not just "too big". */
+function issueLimits(issue: z.core.$ZodIssue): Pick<FieldIssue, 'minimum' | 'maximum' | 'origin' | 'format' | 'expected'> {
+  const finite = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'bigint' ? Number(v) : undefined);
+  switch (issue.code) {
+    case 'too_small':
+      return { minimum: finite(issue.minimum), origin: issue.origin };
+    case 'too_big':
+      return { maximum: finite(issue.maximum), origin: issue.origin };
+    case 'invalid_format':
+      return { format: issue.format };
+    case 'invalid_type':
+      return { expected: issue.expected };
+    default:
+      return {};
+  }
 }
 
 export function parseOrThrow<S extends ZodType>(schema: S, value: unknown, prefix: string): z.output<S> {

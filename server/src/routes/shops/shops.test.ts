@@ -83,6 +83,18 @@ describe('creating shops', () => {
     }
   });
 
+  it('names the broken limit, so the client can say "at most 90 days" in Bahasa Indonesia', async () => {
+    const owner = await buildOwner(app);
+    const res = await app.http
+      .post('/api/v1/shops')
+      .set(owner.auth)
+      .send({ name: 'Toko', slug: 'toko-batas', whatsapp: '081234567890', attributionDays: 91, name2: 'x' });
+    expect(res.status).toBe(400);
+    const byPath = Object.fromEntries(res.body.error.details.map((d: { path: string }) => [d.path, d]));
+    expect(byPath['body.attributionDays']).toMatchObject({ code: 'too_big', maximum: 90, origin: 'number' });
+    expect(byPath['body.name2']).toMatchObject({ code: 'unrecognized_keys' });
+  });
+
   it('stores flat commissions, tiers and payment instructions as given', async () => {
     const owner = await buildOwner(app);
     const shop = await buildShop(app, owner, {
