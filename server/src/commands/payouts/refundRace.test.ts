@@ -87,4 +87,28 @@ describe('a refund racing a payout request for the same commission', () => {
     const seen = await raceRefundAgainstPayout(15);
     expect(seen.refundFirst + seen.payoutFirst).toBe(15);
   }, 60_000);
+
+  it('without any lock: 10 concurrent payout requests on Rp 42.000 reserve exactly four of Rp 10.000', async () => {
+    mockLocksOff = true;
+    const s = await buildSalesShop(app, { holdDays: 0 }, { price: 200_000 });
+    const seller = await buildSeller(app, s);
+    for (let i = 0; i < 3; i += 1) {
+      const order = (await checkout(app, s.product.id, { ref: seller.code })).body.data;
+      await setStatus(app, s.owner, order.id, 'paid', 'fulfilled');
+    }
+    const results = await Promise.all(Array.from({ length: 10 }, () => app.http.post('/api/v1/payouts').set(seller.auth).send({ shopId: s.shop.id, amount: 10_000, ...ovo })));
+    expect(results.map((r) => r.status).sort()).toEqual([201, 201, 201, 201, 409, 409, 409, 409, 409, 409]);
+    expect(await earnings(app, seller, s.shop.id)).toMatchObject({ available: 2_000, reserved: 40_000 });
+  }, 60_000);
+
+  it('without any lock: 20 concurrent sales by one reseller all book their commission (seat collisions retry)', async () => {
+    mockLocksOff = true;
+    const s = await buildSalesShop(app, { holdDays: 7 }, { price: 200_000, stock: 100 });
+    const seller = await buildSeller(app, s);
+    const sales = await Promise.all(Array.from({ length: 20 }, () => checkout(app, s.product.id, { ref: seller.code })));
+    expect(sales.map((r) => r.status)).toEqual(Array.from({ length: 20 }, () => 201));
+    expect(await earnings(app, seller, s.shop.id)).toMatchObject({ pending: 20 * 14_000 });
+    const seats = (await LedgerEntryModel.find({ resellerId: seller.user.id }).lean()).map((e) => e.seq).sort((a, b) => a - b);
+    expect(seats).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  }, 60_000);
 });
