@@ -89,14 +89,25 @@ describe('live socket', () => {
     shopB = (await buildShop(app, ownerB)).id;
   });
 
-  it('refuses a forged, an expired, a refresh-typed or a missing token', async () => {
-    const forged = jwt.sign({ sub: ownerA.user.id, role: 'owner', typ: 'access' }, 'not-the-secret', { algorithm: 'HS256', expiresIn: 60 });
-    expect(await refused(forged)).toMatchObject({ code: 'TOKEN_INVALID' });
-    const expired = jwt.sign({ sub: ownerA.user.id, role: 'owner', typ: 'access', exp: Math.floor(Date.now() / 1000) - 10 }, app.deps.config.jwtSecret, { algorithm: 'HS256' });
-    expect(await refused(expired)).toMatchObject({ code: 'TOKEN_EXPIRED' });
-    const wrongType = jwt.sign({ sub: ownerA.user.id, role: 'owner', typ: 'refresh' }, app.deps.config.jwtSecret, { algorithm: 'HS256', expiresIn: 60 });
-    expect(await refused(wrongType)).toMatchObject({ code: 'TOKEN_WRONG_TYPE' });
+  it('refuses bad tokens at the handshake (and on reauth) with the same codes as the HTTP API', async () => {
+    const secret = app.deps.config.jwtSecret;
+    const claims = { sub: ownerA.user.id, role: 'owner', typ: 'access' };
+    const cases: Array<[string, string]> = [
+      [jwt.sign(claims, '', { algorithm: 'none' }), 'TOKEN_ALG_REJECTED'],
+      [jwt.sign(claims, secret, { algorithm: 'HS512', expiresIn: 60 }), 'TOKEN_ALG_REJECTED'],
+      [jwt.sign(claims, 'not-the-secret', { algorithm: 'HS256', expiresIn: 60 }), 'TOKEN_SIGNATURE_INVALID'],
+      [jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 10 }, secret, { algorithm: 'HS256' }), 'TOKEN_EXPIRED'],
+      [jwt.sign({ ...claims, typ: 'refresh' }, secret, { algorithm: 'HS256', expiresIn: 60 }), 'REFRESH_TOKEN_AS_ACCESS'],
+      [ownerA.refreshToken, 'REFRESH_TOKEN_AS_ACCESS'],
+      ['abc.def', 'TOKEN_INVALID'],
+    ];
+    for (const [token, code] of cases) expect(await refused(token)).toMatchObject({ code });
     expect(await refused('')).toMatchObject({ code: 'TOKEN_MISSING' });
+    const live = await ready(ownerA.accessToken, { shops: [shopA1] });
+    for (const [token, code] of cases) {
+      const ack = await new Promise<{ ok: boolean; error?: string }>((resolve) => live.socket.emit('reauth', token, resolve));
+      expect(ack).toEqual({ ok: false, error: code });
+    }
   });
 
   it('joins an owner to the shops they own (or the subset asked for), a reseller to their own room', async () => {

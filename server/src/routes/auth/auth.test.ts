@@ -165,21 +165,48 @@ describe('login, me, refresh, logout', () => {
     expect(me.body.data).toMatchObject({ id: user.user.id, role: 'owner' });
   });
 
-  it('rejects missing, forged, alg:none, expired and refresh-as-access tokens with distinct codes', async () => {
+  it('rejects missing, alg:none, wrongly signed, expired and refresh-as-access tokens with 401 and distinct codes', async () => {
     const user = await buildOwner(app);
     const { jwtSecret } = app.deps.config;
-    const missing = await app.http.get('/api/v1/me');
-    expect([missing.status, missing.body.error.code]).toEqual([401, 'TOKEN_MISSING']);
-    const forged = jwt.sign({ sub: user.user.id, role: 'admin', typ: 'access' }, 'not-the-secret-but-long-enough-to-sign');
-    expect((await app.http.get('/api/v1/me').set('Authorization', `Bearer ${forged}`)).body.error.code).toBe('TOKEN_INVALID');
-    const none = jwt.sign({ sub: user.user.id, role: 'admin', typ: 'access' }, '', { algorithm: 'none' });
-    expect((await app.http.get('/api/v1/me').set('Authorization', `Bearer ${none}`)).body.error.code).toBe('TOKEN_INVALID');
-    const expired = jwt.sign({ sub: user.user.id, role: 'owner', typ: 'access', exp: Math.floor(Date.now() / 1000) - 10 }, jwtSecret);
-    expect((await app.http.get('/api/v1/me').set('Authorization', `Bearer ${expired}`)).body.error.code).toBe('TOKEN_EXPIRED');
-    const wrongType = jwt.sign({ sub: user.user.id, role: 'owner', typ: 'refresh' }, jwtSecret);
-    expect((await app.http.get('/api/v1/me').set('Authorization', `Bearer ${wrongType}`)).body.error.code).toBe('TOKEN_WRONG_TYPE');
-    const opaque = await app.http.get('/api/v1/me').set('Authorization', `Bearer ${user.refreshToken}`);
-    expect([opaque.status, opaque.body.error.code]).toEqual([401, 'TOKEN_INVALID']);
+    const call = async (token?: string): Promise<[number, string]> => {
+      const req = app.http.get('/api/v1/me');
+      const res = await (token === undefined ? req : req.set('Authorization', `Bearer ${token}`));
+      return [res.status, res.body.error?.code];
+    };
+    const claims = { sub: user.user.id, role: 'admin', typ: 'access' };
+    const b64 = (v: object): string => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const cases: Record<string, string> = {
+      none: jwt.sign(claims, '', { algorithm: 'none' }),
+      // `alg: none` with a dummy signature, and key confusion: HS512 signed with the real secret.
+      noneSigned: `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims, exp: 9_999_999_999 })}.c2ln`,
+      hs512: jwt.sign(claims, jwtSecret, { algorithm: 'HS512' }),
+      forged: jwt.sign(claims, 'not-the-secret-but-long-enough-to-sign'),
+      expired: jwt.sign({ ...claims, role: 'owner', exp: Math.floor(Date.now() / 1000) - 10 }, jwtSecret),
+      refreshJwt: jwt.sign({ ...claims, role: 'owner', typ: 'refresh' }, jwtSecret),
+      otherType: jwt.sign({ ...claims, role: 'owner', typ: 'id' }, jwtSecret),
+      malformed: 'abc.def',
+    };
+    expect(await call()).toEqual([401, 'TOKEN_MISSING']);
+    expect(await call(cases.none)).toEqual([401, 'TOKEN_ALG_REJECTED']);
+    expect(await call(cases.noneSigned)).toEqual([401, 'TOKEN_ALG_REJECTED']);
+    expect(await call(cases.hs512)).toEqual([401, 'TOKEN_ALG_REJECTED']);
+    expect(await call(cases.forged)).toEqual([401, 'TOKEN_SIGNATURE_INVALID']);
+    expect(await call(cases.expired)).toEqual([401, 'TOKEN_EXPIRED']);
+    // The real (opaque) refresh token, and a JWT that says it is one.
+    expect(await call(user.refreshToken)).toEqual([401, 'REFRESH_TOKEN_AS_ACCESS']);
+    expect(await call(cases.refreshJwt)).toEqual([401, 'REFRESH_TOKEN_AS_ACCESS']);
+    expect(await call(cases.otherType)).toEqual([401, 'TOKEN_WRONG_TYPE']);
+    expect(await call(cases.malformed)).toEqual([401, 'TOKEN_INVALID']);
+    // A reused refresh token, the fifth kind, at the refresh endpoint.
+    const rotated = await app.http.post('/api/v1/auth/refresh').send({ refreshToken: user.refreshToken });
+    expect(rotated.status).toBe(200);
+    const reused = await app.http.post('/api/v1/auth/refresh').send({ refreshToken: user.refreshToken });
+    expect([reused.status, reused.body.error.code]).toEqual([401, 'REFRESH_TOKEN_REUSED']);
+    // The five the issue names are all different.
+    const codes = [(await call(cases.none))[1], (await call(cases.forged))[1], (await call(cases.expired))[1], (await call(user.refreshToken))[1], reused.body.error.code];
+    expect(new Set(codes).size).toBe(5);
+    // And the good token still works.
+    expect((await call(rotated.body.data.accessToken))[0]).toBe(200);
   });
 
   it('rotates refresh tokens; reusing an old one revokes the whole family', async () => {
