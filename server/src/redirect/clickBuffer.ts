@@ -1,13 +1,19 @@
-import type { EventBus } from '../events/bus';
+import type { ClickHappened, EventBus } from '../events/bus';
 import type { Logger } from '../lib/logger';
 import type { RollupFact } from '../rollups/rollupWriter';
 import { clickFact } from '../rollups/rollupFacts';
 import { ClickEventModel, type ClickEventRecord } from '../models/ClickEvent';
 import type { ResolvedLink } from './linkCache';
 
-/** What the buffer needs from the rollup writer (deps.rollups). */
+/**
+ * What the buffer needs from the rollup writer (deps.rollups): `liveGeneration` right after `add` is
+ * the live batch that will store the fact's shop counters, `onDurable` says when a batch is stored.
+ * A sink without them (unit tests) counts as durable at once.
+ */
 export interface RollupSink {
-  add(fact: RollupFact): void;
+  add(fact: RollupFact): unknown;
+  readonly liveGeneration?: number;
+  onDurable?(listener: (generation: number) => void): void;
 }
 
 export interface ClickBufferOptions {
@@ -15,11 +21,13 @@ export interface ClickBufferOptions {
   bus: EventBus;
   rollups: RollupSink;
   intervalMs?: number;
-  /** A batch this big is flushed at once rather than on the timer. */
+  /** Raw events per insertMany; a batch this big is flushed at once rather than on the timer. */
   batchSize?: number;
-  /** Past this many buffered events (the database is down or too slow), raw events are shed; their counts are kept. */
+  /** Past this many buffered raw events (the database is down or too slow), raw events are shed; their counts are kept. */
   highWater?: number;
   maxBackoffMs?: number;
+  /** Live events waiting for their counters to be stored, at most; older ones are dropped (counted) past it. */
+  liveHighWater?: number;
 }
 
 export interface ClickBufferStats {
@@ -33,27 +41,29 @@ export interface ClickBufferStats {
   retries: number;
   /** Raw events still unwritten when shutdown gave up (the database stayed down); logged as an error. */
   lost: number;
-}
-
-interface PendingClick {
-  record: ClickEventRecord;
-  target: ResolvedLink;
+  /** Live `click` events waiting for their shop counters to be stored. */
+  livePending: number;
+  /** Live events dropped because the counters stayed unwritten too long (the counters themselves are kept). */
+  liveDropped: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 const yieldToIo = (): Promise<void> => new Promise((r) => setImmediate(r));
-const PUBLISH_SLICE = 64;
+const LIVE_SLICE = 256;
 
 /**
- * Clicks are appended in memory and written in batches behind the redirect: one unordered
- * `insertMany` of raw events (client-made `_id`s, so a retried batch that partly landed is stored
- * once — a duplicate key means "already there"), then rollup increments and live `click` events.
- * A failed batch is kept and retried with exponential backoff; memory stays bounded by shedding raw
- * events past a high-water mark while still counting them.
+ * Every click is counted at once (rollup increments, exact, in memory, coalesced per bucket) and its
+ * live `click` event is emitted as soon as the rollup writer has stored the shop counters it belongs
+ * to — independently of the raw events, which are appended here and written behind the redirect in
+ * unordered `insertMany` batches (client-made `_id`s, so a retried batch that partly landed is stored
+ * once — a duplicate key means "already there"). A failed batch is kept and retried with exponential
+ * backoff. Memory stays bounded: past a high-water mark raw events are shed — counted, logged and in
+ * stats() — while their counts and live events still go out: counters are the source of truth for
+ * stats; raw events are the audit trail.
  */
 export class ClickBuffer {
-  private queue: PendingClick[] = [];
-  private inflight: PendingClick[] = [];
+  private queue: ClickEventRecord[] = [];
+  private inflight: ClickEventRecord[] = [];
   private running: Promise<void> | null = null;
   private failures = 0;
   private closing = false;
@@ -62,41 +72,91 @@ export class ClickBuffer {
   private readonly batchSize: number;
   private readonly highWater: number;
   private readonly maxBackoffMs: number;
-  private counters = { written: 0, shed: 0, retries: 0, lost: 0 };
+  private readonly liveHighWater: number;
+  private counters = { written: 0, shed: 0, retries: 0, lost: 0, liveDropped: 0 };
   private lastShedLog = 0;
+  private loggedShed = 0;
+  /** Live events in click order with the generation each waits for (parallel arrays, read from liveHead). */
+  private liveEvents: ClickHappened[] = [];
+  private liveGenerations: number[] = [];
+  private liveHead = 0;
+  private liveDurable = 0;
+  private liveDraining = false;
+  private readonly waitsForDurable: boolean;
 
   constructor(private readonly opts: ClickBufferOptions) {
     this.batchSize = opts.batchSize ?? 500;
-    this.highWater = opts.highWater ?? 100_000;
+    this.highWater = opts.highWater ?? 50_000;
     this.maxBackoffMs = opts.maxBackoffMs ?? 5000;
+    this.liveHighWater = opts.liveHighWater ?? 20_000;
+    this.waitsForDurable = typeof opts.rollups.onDurable === 'function';
+    opts.rollups.onDurable?.((generation) => {
+      this.liveDurable = generation;
+      void this.drainLive();
+    });
     this.timer = setInterval(() => {
-      if (!this.running) void this.flush();
+      if (!this.running && this.queue.length > 0) void this.flush();
+      this.reportShed(false);
     }, opts.intervalMs ?? 250);
     this.timer.unref();
   }
 
   record(record: ClickEventRecord, target: ResolvedLink): void {
-    const click = { record, target };
+    const resellerId = target.attributed ? target.ids.reseller : undefined;
+    this.opts.rollups.add(
+      clickFact(
+        {
+          shopId: target.ids.shop,
+          productId: target.ids.product,
+          resellerId,
+          linkId: target.ids.link,
+          segment: target.segment,
+          channel: target.channel,
+          kind: record.kind,
+          unique: record.unique,
+          at: record.at,
+        },
+        target.timezone,
+      ),
+    );
+    this.live(
+      {
+        shopId: target.ids.shop,
+        ...(target.ids.product ? { productId: target.ids.product } : {}),
+        linkId: target.ids.link,
+        ...(resellerId ? { resellerId } : {}),
+        ...(target.segment ? { segment: target.segment } : {}),
+        channel: target.channel,
+        kind: record.kind,
+        unique: record.unique,
+        at: record.at,
+      },
+      this.opts.rollups.liveGeneration ?? 0,
+    );
+
     if (this.queue.length + this.inflight.length >= this.highWater) {
       this.counters.shed += 1;
-      this.publish(click);
-      const now = Date.now();
-      if (now - this.lastShedLog > 5000) {
-        this.lastShedLog = now;
-        this.opts.logger.error({ shed: this.counters.shed, buffered: this.queue.length + this.inflight.length }, 'click buffer full: shedding raw click events (rollup counts kept)');
-      }
+      this.reportShed(false);
       return;
     }
-    this.queue.push(click);
+    this.queue.push(record);
     // After close() there is no timer: a straggler (a request finishing during shutdown) is written at once.
     if ((this.queue.length >= this.batchSize || this.closing) && !this.running) void this.flush();
   }
 
   stats(): ClickBufferStats {
-    return { buffered: this.queue.length + this.inflight.length, ...this.counters };
+    return {
+      buffered: this.queue.length + this.inflight.length,
+      written: this.counters.written,
+      shed: this.counters.shed,
+      retries: this.counters.retries,
+      lost: this.counters.lost,
+      livePending: this.liveEvents.length - this.liveHead,
+      liveDropped: this.counters.liveDropped,
+    };
   }
 
-  /** Writes everything buffered so far (waits for a running flush, then drains). Resolves when the buffer is empty or shutdown gave up. */
+  /** Writes every raw event buffered so far (waits for a running flush, then drains). Resolves when the buffer is empty or shutdown gave up. */
   async flush(): Promise<void> {
     while (this.running) await this.running;
     if (this.queue.length === 0) return;
@@ -120,17 +180,80 @@ export class ClickBuffer {
     } else {
       const stats = this.stats();
       // Shed events are counted but their raw rows are gone: say so where operators look (warn).
-      if (stats.shed > 0) this.opts.logger.warn({ stats }, 'click buffer flushed; some raw click events were shed under overload (their counts are in the rollups)');
+      if (stats.shed > 0) this.opts.logger.warn({ shed: stats.shed, stats }, 'click buffer flushed; some raw click events were shed under overload (their counts are in the rollups)');
       else this.opts.logger.info({ stats }, 'click buffer flushed');
+    }
+  }
+
+  /** Logs the shed total while it grows (at most once a second) and when a drain ends, so the last line is the exact total. */
+  private reportShed(settled: boolean): void {
+    const shed = this.counters.shed;
+    if (shed === this.loggedShed) return;
+    const now = Date.now();
+    if (!settled && now - this.lastShedLog < 1000) return;
+    this.lastShedLog = now;
+    this.loggedShed = shed;
+    this.opts.logger.error(
+      { shed, buffered: this.queue.length + this.inflight.length },
+      'click buffer full: shedding raw click events (their rollup counts and live events are kept)',
+    );
+  }
+
+  private live(event: ClickHappened, generation: number): void {
+    if (!this.waitsForDurable || generation <= this.liveDurable) {
+      this.opts.bus.emit('click', event);
+      return;
+    }
+    this.liveEvents.push(event);
+    this.liveGenerations.push(generation);
+    const pending = this.liveEvents.length - this.liveHead;
+    if (pending > this.liveHighWater) {
+      // The counters are stuck (database away): the oldest notifications go, the counts stay.
+      this.liveHead += pending - this.liveHighWater;
+      this.counters.liveDropped += pending - this.liveHighWater;
+      this.compactLive();
+    }
+  }
+
+  /** Emits, in click order, every live event whose counters are now stored; in slices, so a big release never stalls redirects. */
+  private async drainLive(): Promise<void> {
+    if (this.liveDraining) return;
+    this.liveDraining = true;
+    try {
+      while (this.liveHead < this.liveEvents.length && this.liveGenerations[this.liveHead]! <= this.liveDurable) {
+        const end = Math.min(this.liveEvents.length, this.liveHead + LIVE_SLICE);
+        while (this.liveHead < end && this.liveGenerations[this.liveHead]! <= this.liveDurable) {
+          const event = this.liveEvents[this.liveHead]!;
+          this.liveHead += 1;
+          this.opts.bus.emit('click', event);
+        }
+        this.compactLive();
+        if (this.liveHead < this.liveEvents.length && this.liveGenerations[this.liveHead]! <= this.liveDurable) await yieldToIo();
+      }
+    } finally {
+      this.liveDraining = false;
+    }
+  }
+
+  private compactLive(): void {
+    if (this.liveHead === this.liveEvents.length) {
+      this.liveEvents = [];
+      this.liveGenerations = [];
+      this.liveHead = 0;
+    } else if (this.liveHead > 4096 && this.liveHead * 2 > this.liveEvents.length) {
+      this.liveEvents = this.liveEvents.slice(this.liveHead);
+      this.liveGenerations = this.liveGenerations.slice(this.liveHead);
+      this.liveHead = 0;
     }
   }
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      this.inflight = this.queue.splice(0, this.batchSize);
+      this.inflight = this.queue.length <= this.batchSize ? this.queue : this.queue.slice(0, this.batchSize);
+      this.queue = this.inflight === this.queue ? [] : this.queue.slice(this.batchSize);
       for (;;) {
         try {
-          await this.insert(this.inflight.map((c) => c.record));
+          await this.insert(this.inflight);
           break;
         } catch (err) {
           this.failures += 1;
@@ -138,7 +261,7 @@ export class ClickBuffer {
           const delay = Math.min(this.maxBackoffMs, 100 * 2 ** Math.min(this.failures - 1, 10)) + Math.floor(Math.random() * 100);
           if (this.closing && Date.now() + delay > this.giveUpAt) {
             // Keep them counted as buffered; close() reports them.
-            this.queue.unshift(...this.inflight);
+            this.queue = this.inflight.concat(this.queue);
             this.inflight = [];
             return;
           }
@@ -147,16 +270,11 @@ export class ClickBuffer {
         }
       }
       this.failures = 0;
-      const done = this.inflight;
+      this.counters.written += this.inflight.length;
       this.inflight = [];
-      this.counters.written += done.length;
-      // In slices, yielding between them: counting a whole batch at once would stall redirects (p99).
-      for (let i = 0; i < done.length; i += PUBLISH_SLICE) {
-        if (i > 0) await yieldToIo();
-        for (const click of done.slice(i, i + PUBLISH_SLICE)) this.publish(click);
-      }
       if (this.queue.length > 0) await yieldToIo();
     }
+    this.reportShed(true);
   }
 
   private async insert(records: ClickEventRecord[]): Promise<void> {
@@ -167,38 +285,6 @@ export class ClickBuffer {
       if (onlyDuplicateKeys(err)) return;
       throw err;
     }
-  }
-
-  /** Rollup counts and the live event, once the raw event is durable (or shed). */
-  private publish({ record, target }: PendingClick): void {
-    const resellerId = target.attributed ? target.ids.reseller : undefined;
-    this.opts.rollups.add(
-      clickFact(
-        {
-          shopId: target.ids.shop,
-          productId: target.ids.product,
-          resellerId,
-          linkId: target.ids.link,
-          segment: target.segment,
-          channel: target.channel,
-          kind: record.kind,
-          unique: record.unique,
-          at: record.at,
-        },
-        target.timezone,
-      ),
-    );
-    this.opts.bus.emit('click', {
-      shopId: target.ids.shop,
-      ...(target.ids.product ? { productId: target.ids.product } : {}),
-      linkId: target.ids.link,
-      ...(resellerId ? { resellerId } : {}),
-      ...(target.segment ? { segment: target.segment } : {}),
-      channel: target.channel,
-      kind: record.kind,
-      unique: record.unique,
-      at: record.at,
-    });
   }
 }
 

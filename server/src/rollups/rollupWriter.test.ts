@@ -1,4 +1,5 @@
 import { useTestDatabase } from '../../test/harness';
+import { writesAreSerialized } from '../db/writeLock';
 import { rollupCollection } from '../models/Rollup';
 import { RollupWriter } from './rollupWriter';
 import { readRollups, sumBuckets } from './rollupReader';
@@ -111,4 +112,55 @@ describe('RollupWriter', () => {
     const [day] = await readRollups({ scope: 'shop', shopId, granularity: 'day' });
     expect(day!.previews).toBe(3);
   });
+
+  it('updates more than 100 existing buckets in one flush (FerretDB hangs on an update command of 100+ matching statements)', async () => {
+    const shopId = 'e'.repeat(24);
+    const writer = new RollupWriter({ intervalMs: 0 });
+    const at = new Date('2026-11-22T03:00:00Z');
+    const addAll = (): void => {
+      for (let i = 0; i < 150; i += 1) writer.add({ shopId, timezone: TZ, at, linkId: `link${i}`, counts: { clicks: 1 } });
+    };
+    addAll();
+    await writer.flush();
+    // Second round: every upsert now matches an existing document — the case that wedged the database.
+    addAll();
+    await writer.flush();
+    const links = await readRollups({ scope: 'link', shopId, granularity: 'day' });
+    expect(links).toHaveLength(150);
+    expect(links.every((b) => b.clicks === 2)).toBe(true);
+    // The rest of the database still answers.
+    expect(await rollupCollection().countDocuments({ shopId, scope: 'shop' })).toBe(2);
+  }, 60_000);
+
+  it('stores the live lane (shop counters) soon, without waiting behind the per-link backlog, and says which generation is durable', async () => {
+    const busyShop = 'f'.repeat(24);
+    const quietShop = '1'.repeat(24);
+    const writer = new RollupWriter({ liveIntervalMs: 20, chunkSize: writesAreSerialized() ? 8 : 2 });
+    const durable: Array<{ generation: number; backlog: number }> = [];
+    let quietGeneration = 0;
+    let resolveQuiet!: () => void;
+    const quietStored = new Promise<void>((r) => (resolveQuiet = r));
+    writer.onDurable((generation) => {
+      durable.push({ generation, backlog: writer.backlog });
+      if (quietGeneration && generation >= quietGeneration) resolveQuiet();
+    });
+    try {
+      const at = new Date();
+      for (let i = 0; i < 500; i += 1) writer.add({ shopId: busyShop, timezone: TZ, at, linkId: `busy${i}`, counts: { clicks: 1 } });
+      // Let the writer start on the per-link backlog (1,000 buckets), then one click on a quiet shop.
+      await new Promise((r) => setTimeout(r, 150));
+      writer.add({ shopId: quietShop, timezone: TZ, at, linkId: 'quiet', counts: { clicks: 1 } });
+      quietGeneration = writer.liveGeneration;
+      expect(writer.durableGeneration).toBeLessThan(quietGeneration);
+      await quietStored;
+      const [day] = await readRollups({ scope: 'shop', shopId: quietShop, granularity: 'day' });
+      expect(day!.clicks).toBe(1);
+      // The quiet shop's counter was stored while most per-link buckets were still waiting.
+      expect(durable.find((d) => d.generation >= quietGeneration)!.backlog).toBeGreaterThan(100);
+    } finally {
+      await writer.close();
+    }
+    const links = await readRollups({ scope: 'link', shopId: busyShop, granularity: 'hour' });
+    expect(sumBuckets(links).clicks).toBe(500);
+  }, 60_000);
 });

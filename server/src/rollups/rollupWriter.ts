@@ -1,9 +1,10 @@
 import crypto from 'node:crypto';
 import mongoose from 'mongoose';
 import type { Channel, Segment } from '@tular/shared';
+import { writesAreSerialized } from '../db/writeLock';
 import type { Logger } from '../lib/logger';
 import { ROLLUP_COUNTERS, rollupCollection, type RollupCounter, type RollupGranularity, type RollupScope } from '../models/Rollup';
-import { bucketsFor } from './buckets';
+import { bucketsFor, type Bucket } from './buckets';
 
 /** One thing that happened, as the click and order paths report it; counts may be negative (a refund). */
 export interface RollupFact {
@@ -33,57 +34,110 @@ interface PendingBucket {
 interface Batch {
   flushId: string;
   buckets: PendingBucket[];
+  /** Buckets before this index are written. */
+  next: number;
+  /** An attempt failed with an unknown outcome: later attempts must skip what already landed. */
+  retried: boolean;
+  /** Live lane only: the generation this batch makes durable. */
+  generation: number;
 }
 
 export interface RollupWriterOptions {
   logger?: Logger;
   /** How often the timer flushes (ms); 0 disables the timer (the rebuild command flushes by hand). */
   intervalMs?: number;
+  /** The live lane (shop counters) is written at most this often and this soon after a quiet-time add. */
+  liveIntervalMs?: number;
   /** Fixed writer id; by default a random one per instance, so no two writers share a document. */
   writerId?: string;
-  /** Operations per bulkWrite call. */
+  /** Operations per bulkWrite call; by default 500 on MongoDB, 32 on FerretDB (see FERRETDB_CHUNK). */
   chunkSize?: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * FerretDB v1.24.2 (SQLite) keeps the query cursor of every statement of one `update` command open
+ * until the whole command ends, one pooled SQLite connection each, out of 100: an update command with
+ * ≥ 100 statements that match existing documents waits forever for a connection, and every other
+ * client of that database waits with it (measured: 99 → 76 ms, 100 → hung). 32 statements leave room
+ * for the rest of the server's pool (20 connections × 2 each).
+ */
+const FERRETDB_CHUNK = 32;
 
 export function rollupDocId(shopId: string, scope: RollupScope, key: string, granularity: RollupGranularity, period: string, writer: string): string {
   return `${shopId}|${scope}|${key}|${granularity}|${period}|${writer}`;
 }
 
 /**
+ * Local hour and day buckets change only on 15-minute UTC marks (every zone offset and DST switch is
+ * a multiple of 15 minutes), so the Intl work of bucketsFor is done once per zone and quarter hour,
+ * not once per click.
+ */
+const QUARTER_HOUR = 900_000;
+const bucketMemo = new Map<string, { slot: number; buckets: [Bucket, Bucket] }>();
+function cachedBuckets(at: Date, timezone: string): [Bucket, Bucket] {
+  const slot = Math.floor(at.getTime() / QUARTER_HOUR);
+  const hit = bucketMemo.get(timezone);
+  if (hit && hit.slot === slot) return hit.buckets;
+  const buckets = bucketsFor(at, timezone);
+  if (!hit || slot > hit.slot) bucketMemo.set(timezone, { slot, buckets });
+  return buckets;
+}
+
+/**
  * Buffers counter increments in memory, merged per bucket document, and writes them in ordered
  * bulk `$inc` upserts — behind the click and order paths, never on the request.
  *
- * Exactly-once per batch: each flush has an id; the upsert filter skips a document that already
- * carries it (`lastFlush`), so retrying a batch after a failure that happened part-way never counts
- * twice (the skipped upsert surfaces as a duplicate key, which we step over). Increments that arrive
- * while a batch is being retried wait in the buffer for the next batch.
+ * Two lanes: the shop-scope buckets (what the live dashboard counts) are written first, every
+ * `liveIntervalMs`, between chunks of everything else; each such batch is a numbered generation and
+ * `onDurable` listeners hear when it is stored, so live events can follow the counters they describe
+ * without waiting behind the (much larger) per-link/product/reseller backlog.
+ *
+ * Exactly-once per batch: each flush has an id, stored as `lastFlush`; after an attempt whose outcome
+ * is unknown, the upsert filter skips a document that already carries it, so a retried batch never
+ * counts twice (the skipped upsert surfaces as a duplicate key, which we step over). Increments that
+ * arrive while a batch is being retried wait in the buffer for the next batch.
  */
 export class RollupWriter {
   readonly writerId: string;
+  private live = new Map<string, PendingBucket>();
   private buffer = new Map<string, PendingBucket>();
-  private pending: Batch | null = null;
+  private liveBatch: Batch | null = null;
+  private bulkBatch: Batch | null = null;
   private flushSeq = 0;
+  /** The generation the next live batch will carry; add() hands it out. */
+  private openGeneration = 1;
+  private durable = 0;
+  private lastLiveCut = 0;
+  private listeners: Array<(generation: number) => void> = [];
   private chain: Promise<void> = Promise.resolve();
   private running = false;
   private failures = 0;
   private retryAt = 0;
   private timer?: NodeJS.Timeout;
+  private liveTimer: NodeJS.Timeout | null = null;
+  private closed = false;
   private readonly logger?: Logger;
-  private readonly chunkSize: number;
+  private readonly chunkOption?: number;
+  private readonly liveIntervalMs: number;
 
   constructor(options: RollupWriterOptions = {}) {
     this.writerId = options.writerId ?? crypto.randomBytes(6).toString('hex');
     this.logger = options.logger;
-    this.chunkSize = options.chunkSize ?? 500;
+    this.chunkOption = options.chunkSize;
+    this.liveIntervalMs = options.liveIntervalMs ?? 50;
     const intervalMs = options.intervalMs ?? 250;
     if (intervalMs > 0) {
       this.timer = setInterval(() => this.tick(), intervalMs);
       this.timer.unref();
+    } else {
+      // The rebuild command and unit tests flush by hand; nothing runs behind their back.
+      this.closed = true;
     }
   }
 
+  /** Adds a fact's increments; its shop counters are stored with live generation `liveGeneration` (read it right after). */
   add(fact: RollupFact): void {
     const counts: Partial<Record<RollupCounter, number>> = {};
     let any = false;
@@ -95,31 +149,37 @@ export class RollupWriter {
       }
     }
     if (!any) return;
-    const scopes: Array<[RollupScope, string | undefined]> = [
-      ['shop', fact.shopId],
-      ['product', fact.productId],
-      ['reseller', fact.resellerId],
-      ['link', fact.linkId],
-      ['segment', fact.segment],
-      ['channel', fact.channel],
-    ];
-    for (const bucket of bucketsFor(fact.at, fact.timezone)) {
-      for (const [scope, key] of scopes) {
-        if (!key) continue;
-        const id = rollupDocId(fact.shopId, scope, key, bucket.granularity, bucket.period, this.writerId);
-        let entry = this.buffer.get(id);
-        if (!entry) {
-          entry = { _id: id, shopId: fact.shopId, scope, key, granularity: bucket.granularity, period: bucket.period, start: bucket.start, inc: {} };
-          this.buffer.set(id, entry);
-        }
-        for (const c of Object.keys(counts) as RollupCounter[]) entry.inc[c] = (entry.inc[c] ?? 0) + counts[c]!;
-      }
+    const counters = Object.keys(counts) as RollupCounter[];
+    for (const bucket of cachedBuckets(fact.at, fact.timezone)) {
+      this.bump(this.live, fact.shopId, 'shop', fact.shopId, bucket, counters, counts);
+      if (fact.productId) this.bump(this.buffer, fact.shopId, 'product', fact.productId, bucket, counters, counts);
+      if (fact.resellerId) this.bump(this.buffer, fact.shopId, 'reseller', fact.resellerId, bucket, counters, counts);
+      if (fact.linkId) this.bump(this.buffer, fact.shopId, 'link', fact.linkId, bucket, counters, counts);
+      if (fact.segment) this.bump(this.buffer, fact.shopId, 'segment', fact.segment, bucket, counters, counts);
+      if (fact.channel) this.bump(this.buffer, fact.shopId, 'channel', fact.channel, bucket, counters, counts);
     }
+    this.scheduleLive();
   }
 
-  /** Bucket documents waiting to be written (buffered plus a batch being retried). */
+  /** The live generation that the shop counters added now will be stored with. */
+  get liveGeneration(): number {
+    return this.openGeneration;
+  }
+
+  /** The newest live generation whose shop counters are stored. */
+  get durableGeneration(): number {
+    return this.durable;
+  }
+
+  /** Called after each live batch is stored, with its generation. */
+  onDurable(listener: (generation: number) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Bucket documents waiting to be written (buffered plus batches under way). */
   get backlog(): number {
-    return this.buffer.size + (this.pending?.buckets.length ?? 0);
+    const left = (b: Batch | null): number => (b ? b.buckets.length - b.next : 0);
+    return this.live.size + this.buffer.size + left(this.liveBatch) + left(this.bulkBatch);
   }
 
   /** Writes everything added so far; retries with backoff, then rejects (nothing is lost: the next flush retries). */
@@ -130,16 +190,47 @@ export class RollupWriter {
     return run;
   }
 
-  /** Flushes what is left and stops the timer (shutdown). */
+  /** Flushes what is left and stops the timers (shutdown). */
   async close(): Promise<void> {
+    this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    if (this.liveTimer) clearTimeout(this.liveTimer);
+    this.liveTimer = null;
     await this.flush();
+  }
+
+  private bump(
+    into: Map<string, PendingBucket>,
+    shopId: string,
+    scope: RollupScope,
+    key: string,
+    bucket: Bucket,
+    counters: RollupCounter[],
+    counts: Partial<Record<RollupCounter, number>>,
+  ): void {
+    const id = rollupDocId(shopId, scope, key, bucket.granularity, bucket.period, this.writerId);
+    let entry = into.get(id);
+    if (!entry) {
+      entry = { _id: id, shopId, scope, key, granularity: bucket.granularity, period: bucket.period, start: bucket.start, inc: {} };
+      into.set(id, entry);
+    }
+    for (const c of counters) entry.inc[c] = (entry.inc[c] ?? 0) + counts[c]!;
+  }
+
+  /** A quiet server writes a live batch soon after the first add, instead of at the next 250 ms tick. */
+  private scheduleLive(): void {
+    if (this.liveTimer || this.running || this.closed) return;
+    this.liveTimer = setTimeout(() => {
+      this.liveTimer = null;
+      this.tick();
+    }, this.liveIntervalMs);
+    this.liveTimer.unref();
   }
 
   private tick(): void {
     if (this.running || Date.now() < this.retryAt) return;
-    if (!this.pending && this.buffer.size === 0) return;
+    if (this.backlog === 0) return;
     if (mongoose.connection.readyState !== 1) return;
     void this.flush(1).catch((err: unknown) => {
       this.retryAt = Date.now() + backoffMs(this.failures);
@@ -147,19 +238,44 @@ export class RollupWriter {
     });
   }
 
+  private get chunkSize(): number {
+    return this.chunkOption ?? (writesAreSerialized() ? FERRETDB_CHUNK : 500);
+  }
+
+  /**
+   * Drains the bulk lane as it stands now, chunk by chunk; between chunks, the live lane is written
+   * whenever it is due. Ends with the live lane empty.
+   */
   private async flushNow(maxAttempts: number): Promise<void> {
     this.running = true;
     try {
       for (let attempt = 1; ; attempt += 1) {
         try {
-          while (this.pending || this.buffer.size > 0) {
-            if (!this.pending) {
-              this.flushSeq += 1;
-              this.pending = { flushId: `${this.writerId}:${this.flushSeq}`, buckets: [...this.buffer.values()] };
-              this.buffer = new Map();
+          let cutBulk = false;
+          let finalLive = false;
+          for (;;) {
+            if (this.liveBatch || (this.live.size > 0 && Date.now() - this.lastLiveCut >= this.liveIntervalMs)) {
+              await this.writeLive();
+              continue;
             }
-            await this.write(this.pending);
-            this.pending = null;
+            if (this.bulkBatch) {
+              await this.writeChunk(this.bulkBatch);
+              if (this.bulkBatch.next >= this.bulkBatch.buckets.length) this.bulkBatch = null;
+              continue;
+            }
+            if (!cutBulk && this.buffer.size > 0) {
+              this.bulkBatch = this.cut(this.buffer, 0);
+              this.buffer = new Map();
+              cutBulk = true;
+              continue;
+            }
+            // Once more at the end, so a flush() caller finds the live lane written too.
+            if (this.live.size > 0 && !finalLive) {
+              finalLive = true;
+              await this.writeLive();
+              continue;
+            }
+            break;
           }
           this.failures = 0;
           return;
@@ -171,13 +287,46 @@ export class RollupWriter {
       }
     } finally {
       this.running = false;
+      // Increments added while we were busy (and not cut yet) get the next quiet-time live write.
+      if (this.live.size > 0) this.scheduleLive();
     }
   }
 
-  private async write(batch: Batch): Promise<void> {
-    const ops = batch.buckets.map((b) => ({
+  private cut(from: Map<string, PendingBucket>, generation: number): Batch {
+    this.flushSeq += 1;
+    return { flushId: `${this.writerId}:${this.flushSeq}`, buckets: [...from.values()], next: 0, retried: false, generation };
+  }
+
+  private async writeLive(): Promise<void> {
+    if (!this.liveBatch) {
+      this.liveBatch = this.cut(this.live, this.openGeneration);
+      this.live = new Map();
+      this.openGeneration += 1;
+      this.lastLiveCut = Date.now();
+    }
+    const batch = this.liveBatch;
+    while (batch.next < batch.buckets.length) await this.writeChunk(batch);
+    this.liveBatch = null;
+    this.durable = batch.generation;
+    for (const listener of this.listeners) {
+      try {
+        listener(batch.generation);
+      } catch (err) {
+        this.logger?.error({ err }, 'rollup durable listener failed');
+      }
+    }
+  }
+
+  /** Writes the next chunk of a batch and advances it; throws (batch kept, marked retried) on failure. */
+  private async writeChunk(batch: Batch): Promise<void> {
+    const chunk = batch.buckets.slice(batch.next, batch.next + this.chunkSize);
+    // The `lastFlush` guard is only needed after an attempt whose outcome is unknown. On FerretDB a
+    // filter other than a bare `_id` is not pushed down to SQLite (every document is decoded), so the
+    // first attempt there filters by `_id` alone; MongoDB pays nothing for the guard and always uses it.
+    const guard = batch.retried || !writesAreSerialized();
+    const ops = chunk.map((b) => ({
       updateOne: {
-        filter: { _id: b._id, lastFlush: { $ne: batch.flushId } },
+        filter: guard ? { _id: b._id, lastFlush: { $ne: batch.flushId } } : { _id: b._id },
         update: {
           $inc: b.inc,
           $set: { lastFlush: batch.flushId },
@@ -186,17 +335,17 @@ export class RollupWriter {
         upsert: true,
       },
     }));
-    for (let from = 0; from < ops.length; ) {
-      const chunk = ops.slice(from, from + this.chunkSize);
-      try {
-        await rollupCollection().bulkWrite(chunk, { ordered: true });
-        from += chunk.length;
-      } catch (err) {
-        const failedAt = alreadyAppliedIndex(err);
-        if (failedAt === null) throw err;
-        // Ops before it were applied now; it was applied by an earlier attempt of this batch.
-        from += failedAt + 1;
+    try {
+      await rollupCollection().bulkWrite(ops, { ordered: true });
+      batch.next += chunk.length;
+    } catch (err) {
+      const failedAt = alreadyAppliedIndex(err);
+      if (failedAt === null || !guard) {
+        batch.retried = true;
+        throw err;
       }
+      // Ops before it were applied now; it was applied by an earlier attempt of this batch.
+      batch.next += failedAt + 1;
     }
   }
 }
