@@ -9,6 +9,7 @@ import { ApiRouter } from './lib/apiRouter';
 import { bearerToken, verifyAccessToken } from './lib/accessTokens';
 import { errorHandler, notFoundHandler } from './middlewares/errorHandler';
 import { rejectOperatorKeys } from './middlewares/rejectOperatorKeys';
+import { failFastWhenDatabaseDown } from './middlewares/failFastWhenDatabaseDown';
 import { registerSystemRoutes } from './routes/system';
 import { registerAuthRoutes } from './routes/auth';
 import { registerOrderRoutes } from './routes/orders';
@@ -85,7 +86,7 @@ export function createApp(deps: AppDeps): BuiltApp {
   for (const register of ROUTE_MODULES) register(api, deps);
 
   registerSystemRoutes(app, api, deps);
-  app.use(API_PREFIX, api.router);
+  app.use(API_PREFIX, failFastWhenDatabaseDown, api.router);
   // The built web client (when present): hashed assets, index.html and the SPA fallback.
   serveClient(app);
   app.use(notFoundHandler);

@@ -11,6 +11,9 @@ mongoose.set('autoIndex', false);
 export async function connectDatabase(uri: string): Promise<typeof mongoose> {
   await mongoose.connect(uri, {
     serverSelectionTimeoutMS: 5000,
+    // How soon a dead (or recovered) server is noticed when no operation touches it: mongoose turns
+    // the driver's verdict into readyState, which `failFastWhenDatabaseDown` answers 503 from at once.
+    heartbeatFrequencyMS: 1000,
     maxPoolSize: 20,
   });
   await detectEngineTraits();
