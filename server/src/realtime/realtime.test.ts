@@ -138,6 +138,43 @@ describe('live socket', () => {
     expect(bAll.filter((e) => e !== 'stats')).toEqual([]);
   });
 
+  it("joins an owner's live sockets to a shop they open after connecting (no reconnect), but not a socket watching a chosen subset", async () => {
+    const owner = await buildOwner(app);
+    const first = (await buildShop(app, owner)).id;
+    const all = await ready(owner.accessToken);
+    const subset = await ready(owner.accessToken, { shops: [first] });
+    expect(all.rooms).toEqual([`shop:${first}`]);
+    const gotAll = collect(all.socket, 'order');
+    const gotSubset = collect(subset.socket, 'order');
+
+    const opened = (await buildShop(app, owner)).id;
+    // The join follows the shop event (one lookup of the owner); then the new shop's events arrive.
+    await waitFor(() => (app.realtime.io.of('/').adapter.rooms.get(`shop:${opened}`)?.size ?? 0) > 0);
+    app.deps.bus.emit('order', order(opened));
+    await waitFor(() => gotAll.length === 1);
+    expect(gotAll[0]).toMatchObject({ room: `shop:${opened}`, items: [{ shopId: opened }] });
+    // Another owner's new shop joins nobody here.
+    const stranger = (await buildShop(app, await buildOwner(app))).id;
+    app.deps.bus.emit('order', order(stranger));
+    await sleep(400);
+    expect(gotAll).toHaveLength(1);
+    expect(gotSubset).toEqual([]);
+  });
+
+  it("a reseller's socket hears the approval of a membership in a shop joined after connecting (its room carries every shop)", async () => {
+    const owner = await buildOwner(app);
+    const shop = await buildShop(app, owner, { joinPolicy: 'approval' });
+    const r = await buildReseller(app);
+    const live = await ready(r.accessToken);
+    const heard = collect(live.socket, 'membership');
+    const joined = await app.http.post(`/api/v1/shops/${shop.id}/join`).set(r.auth);
+    expect(joined.body.data.status).toBe('pending');
+    const approved = await app.http.patch(`/api/v1/memberships/${joined.body.data.id}`).set(owner.auth).send({ status: 'approved' });
+    expect(approved.status).toBe(200);
+    await waitFor(() => heard.flatMap((e) => e.items).some((i) => i.status === 'approved'));
+    expect(heard.flatMap((e) => e.items).every((i) => i.shopId === shop.id)).toBe(true);
+  });
+
   it('coalesces a burst of 200 clicks into a handful of messages whose counts add up to 200', async () => {
     const a = await ready(ownerA.accessToken, { shops: [shopA1] });
     const got = collect(a.socket, 'click') as LiveClickEvent[];

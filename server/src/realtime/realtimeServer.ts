@@ -27,6 +27,8 @@ export interface RealtimeOptions {
 interface SocketData {
   user: AuthUser & { exp: number };
   rooms: string[];
+  /** Rooms that address the socket itself (not sent in `ready`). */
+  extraRooms?: string[];
   expiryTimer?: NodeJS.Timeout;
 }
 
@@ -45,6 +47,9 @@ export interface Realtime {
 }
 
 const MAX_TIMER_MS = 2_147_000_000;
+/** Every socket of a user; and an owner's sockets that watch all their shops (no `shops` subset asked for). */
+const userRoom = (userId: string): string => `user:${userId}`;
+const allShopsRoom = (userId: string): string => `user:${userId}:all-shops`;
 const isId = (v: unknown): v is string => typeof v === 'string' && /^[a-f0-9]{24}$/i.test(v);
 
 function handshakeError(err: unknown): Error & { data?: unknown } {
@@ -59,7 +64,7 @@ function handshakeError(err: unknown): Error & { data?: unknown } {
  * socket.io on the HTTP server: the handshake's access token decides the rooms — `shop:<id>` for
  * each shop the owner owns (or the subset asked for), `reseller:<id>` for a reseller — and the
  * socket is dropped when that token expires unless the client sends `reauth` with a fresh one.
- * Domain events from the bus go out coalesced; no event triggers a database read.
+ * Domain events from the bus go out coalesced; only a shop change reads (its owner, to join rooms).
  */
 export function attachRealtime(server: http.Server, deps: AppDeps, options: RealtimeOptions = {}): Realtime {
   const { config, bus, logger } = deps;
@@ -106,6 +111,8 @@ export function attachRealtime(server: http.Server, deps: AppDeps, options: Real
       let rooms: string[] = [];
       if (user.role === 'reseller') rooms = [resellerRoom(user.id)];
       else {
+        // A shop the owner opens later joins the sockets in this room (see onShop).
+        if (user.role === 'owner' && !wanted) socket.data.extraRooms = [allShopsRoom(user.id)];
         // Owners see their own shops; an admin may watch any shop they name.
         const filter = user.role === 'admin' ? { _id: { $in: wanted ?? [] } } : { ownerId: user.id, ...(wanted ? { _id: { $in: wanted } } : {}) };
         const shops = await ShopModel.find(filter, { timezone: 1 }).lean();
@@ -135,7 +142,7 @@ export function attachRealtime(server: http.Server, deps: AppDeps, options: Real
   };
 
   io.on('connection', (socket) => {
-    void socket.join(socket.data.rooms);
+    void socket.join([...socket.data.rooms, userRoom(socket.data.user.id), ...(socket.data.extraRooms ?? [])]);
     armExpiry(socket);
     socket.emit('ready', { rooms: socket.data.rooms });
     scheduleSnapshot(socket.data.rooms);
@@ -179,7 +186,24 @@ export function attachRealtime(server: http.Server, deps: AppDeps, options: Real
     const item = membershipItem(m);
     for (const room of roomsOf(m.shopId, m.resellerId)) coalescer.push(room, 'membership', item, () => new ListAccumulator());
   };
-  const onShop = (s: ShopChanged): void => timezones.forget(s.shopId);
+  /**
+   * A shop created (or changed) after the handshake: its owner's all-shops sockets join its room, on
+   * every instance (with the Redis adapter `socketsJoin` reaches sockets connected elsewhere), so its
+   * events reach the dashboard without a reconnect. Joining a room twice is harmless. Resellers need
+   * nothing on a membership change: their one room, `reseller:<id>`, already carries every shop.
+   */
+  const onShop = (s: ShopChanged): void => {
+    timezones.forget(s.shopId);
+    if (!isId(s.shopId)) return;
+    ShopModel.findById(s.shopId, { ownerId: 1, timezone: 1 })
+      .lean()
+      .then((shop) => {
+        if (!shop) return;
+        timezones.remember(String(shop._id), shop.timezone);
+        io.in(allShopsRoom(String(shop.ownerId))).socketsJoin(shopRoom(String(shop._id)));
+      })
+      .catch((err: unknown) => logger.warn({ err, shopId: s.shopId }, 'could not join the owner’s sockets to a new shop room'));
+  };
   bus.on('click', onClick);
   bus.on('order', onOrder);
   bus.on('commission', onCommission);
