@@ -1,68 +1,115 @@
-import type { AddressInfo } from 'node:net';
+import crypto from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { LiveOrderEvent, LiveServerEvents } from '@tular/shared';
-import { buildTestApp, useTestDatabase, type TestApp } from '../../test/harness';
-import { buildOwner, buildShop } from '../../test/factories';
-
-useTestDatabase();
-
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { uriWithDatabase } from '../db/engine';
+import { api, startTularProcess, type TularProcess } from '../hardening/processes';
 
 /**
- * Two server instances on the same database and the real Redis: an order taken by instance A
- * reaches an owner whose socket is connected to instance B (through @socket.io/redis-adapter).
+ * Two real server processes (src/index.ts) on the same database and the real Redis at
+ * 127.0.0.1:6379: an order taken by instance A over HTTP (a buyer's checkout) reaches the owner's
+ * socket connected to instance B, through @socket.io/redis-adapter — and so does an order in a shop
+ * the owner opened on A after that socket connected (rooms joined across instances).
  */
-describe('two instances behind Redis', () => {
-  const instances: TestApp[] = [];
-  const sockets: Socket[] = [];
+jest.setTimeout(120_000);
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-  afterAll(async () => {
-    for (const s of sockets) s.disconnect();
-    await Promise.all(instances.map((i) => i.close(100)));
-    // The lifecycle also stops the link cache's own Redis client and the buffers.
-    await Promise.all(instances.map((i) => i.deps.lifecycle.shutdown()));
+type Client = Socket<LiveServerEvents>;
+const servers: TularProcess[] = [];
+const sockets: Client[] = [];
+
+afterAll(async () => {
+  for (const s of sockets) s.disconnect();
+  for (const s of servers) if (s.child.exitCode === null && s.child.signalCode === null) s.kill('SIGKILL');
+});
+
+function live(base: string, token: string): Promise<{ socket: Client; rooms: string[] }> {
+  const socket: Client = connect(base, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+  sockets.push(socket);
+  return new Promise((resolve, reject) => {
+    socket.once('ready', ({ rooms }) => resolve({ socket, rooms }));
+    socket.once('connect_error', reject);
   });
+}
 
-  async function start(): Promise<{ app: TestApp; url: string }> {
-    const app = buildTestApp({ redisUrl: REDIS_URL });
-    instances.push(app);
-    await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
-    await app.realtime.ready;
-    return { app, url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
+function ordersOn(socket: Client): LiveOrderEvent[] {
+  const got: LiveOrderEvent[] = [];
+  socket.on('order', (e) => got.push(e));
+  return got;
+}
+
+async function waitFor(check: () => boolean, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
   }
+}
 
-  it('an order emitted on A reaches the owner socket connected to B, and only that shop', async () => {
-    const a = await start();
-    const b = await start();
-    const owner = await buildOwner(a.app);
-    const other = await buildOwner(a.app);
-    const shop = await buildShop(a.app, owner);
-    const otherShop = await buildShop(a.app, other);
+describe('two server processes behind Redis', () => {
+  it('a checkout on A reaches the owner (and the reseller) connected to B — also for a shop opened after connecting; nobody else', async () => {
+    const base = process.env.TULAR_TEST_DB_URI;
+    if (!base) throw new Error('TULAR_TEST_DB_URI is not set: run tests through jest with the globalSetup');
+    const dbUri = uriWithDatabase(base, `fanout_${crypto.randomBytes(4).toString('hex')}`);
+    const [a, b] = await Promise.all([startTularProcess(dbUri, { REDIS_URL }), startTularProcess(dbUri, { REDIS_URL })]);
+    servers.push(a, b);
 
-    const onB: Socket<LiveServerEvents> = connect(b.url, { auth: { token: owner.accessToken }, transports: ['websocket'], reconnection: false, forceNew: true });
-    const otherOnB: Socket<LiveServerEvents> = connect(b.url, { auth: { token: other.accessToken }, transports: ['websocket'], reconnection: false, forceNew: true });
-    sockets.push(onB, otherOnB);
-    await Promise.all([onB, otherOnB].map((s) => new Promise((resolve) => s.once('ready', resolve))));
+    const tag = crypto.randomBytes(4).toString('hex');
+    const phone = (): string => `0812${String(crypto.randomInt(10_000_000, 99_999_999))}`;
+    const register = async (role: 'owner' | 'reseller', name: string): Promise<{ token: string; id: string }> => {
+      const res = await api(a.url, 'POST', '/auth/register', { name, email: `${name.toLowerCase()}.${tag}@example.id`, phone: phone(), password: 'rahasia-123', role, ...(role === 'reseller' ? { segment: 'buzzer' } : {}) });
+      expect(res.status).toBe(201);
+      const data = res.body.data as { accessToken: string; user: { id: string } };
+      return { token: data.accessToken, id: data.user.id };
+    };
+    const owner = await register('owner', 'Albar');
+    const stranger = await register('owner', 'Lain');
+    const reseller = await register('reseller', 'Rina');
+    const openShop = async (slug: string): Promise<{ shopId: string; productId: string }> => {
+      const shop = await api(a.url, 'POST', '/shops', { name: 'Albar', slug: `${slug}-${tag}`, whatsapp: '081234567890' }, owner.token);
+      expect(shop.status).toBe(201);
+      const product = await api(a.url, 'POST', `/shops/${String(shop.body.data?.id)}/products`, { name: 'Keripik', price: 25_000, stock: 100 }, owner.token);
+      expect(product.status).toBe(201);
+      return { shopId: String(shop.body.data?.id), productId: String(product.body.data?.id) };
+    };
+    const first = await openShop('albar');
+    expect((await api(a.url, 'POST', `/shops/${first.shopId}/join`, undefined, reseller.token)).status).toBe(201);
+    const link = await api(a.url, 'POST', '/links', { productId: first.productId }, reseller.token);
+    expect([200, 201]).toContain(link.status);
 
-    const received = new Promise<LiveOrderEvent>((resolve) => onB.once('order', resolve));
-    const leaked: LiveOrderEvent[] = [];
-    otherOnB.on('order', (e) => leaked.push(e));
-    a.app.deps.bus.emit('order', {
-      orderId: 'f'.repeat(24),
-      shopId: shop.id,
-      productId: 'e'.repeat(24),
-      status: 'paid',
-      previousStatus: 'pending',
-      quantity: 3,
-      total: 75_000,
-      at: new Date(),
-    });
-    const event = await received;
-    expect(event).toMatchObject({ room: `shop:${shop.id}`, count: 1, items: [{ orderId: 'f'.repeat(24), status: 'paid', total: 75_000 }] });
-    // The other owner's shop gets its own order; the first one never leaked to them.
-    const theirs = new Promise<LiveOrderEvent>((resolve) => otherOnB.once('order', resolve));
-    a.app.deps.bus.emit('order', { orderId: 'd'.repeat(24), shopId: otherShop.id, productId: 'e'.repeat(24), status: 'pending', quantity: 1, total: 25_000, at: new Date() });
-    expect((await theirs).room).toBe(`shop:${otherShop.id}`);
-    expect(leaked.map((e) => e.room)).toEqual([`shop:${otherShop.id}`]);
+    // Everyone watches on B.
+    const ownerOnB = await live(b.url, owner.token);
+    expect(ownerOnB.rooms).toEqual([`shop:${first.shopId}`]);
+    const resellerOnB = await live(b.url, reseller.token);
+    const strangerOnB = await live(b.url, stranger.token);
+    const ownerGot = ordersOn(ownerOnB.socket);
+    const resellerGot = ordersOn(resellerOnB.socket);
+    const strangerGot = ordersOn(strangerOnB.socket);
+
+    // A buyer checks out on A, through the reseller's code.
+    const buyer = { name: 'Siti', phone: '081298765432', address: 'Malang' };
+    const order = await api(a.url, 'POST', '/checkout', { productId: first.productId, quantity: 2, buyer, ref: String(link.body.data?.code) });
+    expect(order.status).toBe(201);
+    const orderId = String(order.body.data?.id);
+    await waitFor(() => ownerGot.some((e) => e.items.some((i) => i.orderId === orderId)) && resellerGot.some((e) => e.items.some((i) => i.orderId === orderId)));
+    expect(ownerGot[0]).toMatchObject({ room: `shop:${first.shopId}`, items: [{ orderId, shopId: first.shopId, status: 'pending', total: 50_000, resellerId: reseller.id }] });
+    expect(resellerGot[0]).toMatchObject({ room: `reseller:${reseller.id}`, items: [{ orderId }] });
+
+    // A shop opened on A after the owner's socket connected to B: its orders reach that socket too.
+    const second = await openShop('albar-dua');
+    const later = await api(a.url, 'POST', '/checkout', { productId: second.productId, quantity: 1, buyer });
+    expect(later.status).toBe(201);
+    const laterId = String(later.body.data?.id);
+    await waitFor(() => ownerGot.some((e) => e.items.some((i) => i.orderId === laterId)));
+    expect(ownerGot.find((e) => e.items.some((i) => i.orderId === laterId))).toMatchObject({ room: `shop:${second.shopId}` });
+
+    await new Promise((r) => setTimeout(r, 500));
+    expect(strangerGot).toEqual([]);
+    expect(resellerGot.flatMap((e) => e.items).map((i) => i.orderId)).toEqual([orderId]);
+
+    for (const s of sockets) s.disconnect();
+    a.kill('SIGTERM');
+    b.kill('SIGTERM');
+    expect((await a.exited).code).toBe(0);
+    expect((await b.exited).code).toBe(0);
   });
 });
