@@ -7,7 +7,10 @@ import type { RollupFact } from './rollupWriter';
  * `deps.rollups.add(orderFact(...))` instead of building counts by hand.
  *
  * Clicks: `click` → clicks (+ uniqueClicks when unique), `bot` → botClicks, `preview` → previews,
- * bucketed at the click's time.
+ * bucketed at the click's time. A link's buckets count only what its reseller was credited with
+ * (an uncredited click — pending or blocked membership — counts for the shop and product, not the
+ * link), exactly like orders, which name a link only when attributed: so a reseller's per-link and
+ * per-product breakdown always adds up to their credited totals, and an owner's `by=link` to `by=reseller`.
  * Orders: counted once when created (orders +1, units, revenue = total, commission = the order's
  * booked commission), bucketed at the ORDER'S CREATION time; when an order is cancelled or refunded
  * the same fact is added with sign -1 (still at the creation time), so a period's numbers are
@@ -34,7 +37,7 @@ export function clickFact(click: ClickFactInput, timezone: string): RollupFact {
     at: click.at,
     productId: click.productId ?? undefined,
     resellerId: click.resellerId ?? undefined,
-    linkId: click.linkId,
+    linkId: click.resellerId ? click.linkId : undefined,
     segment: click.segment ?? undefined,
     channel: click.channel,
     counts,

@@ -205,3 +205,37 @@ describe('leaderboards', () => {
     expect((await app.http.patch('/api/v1/me/preferences').set(budi.auth).send({ leaderboardOptOut: 'yes' })).status).toBe(400);
   });
 });
+
+describe('a reseller’s breakdown never exceeds their credited totals', () => {
+  const BROWSER = 'Mozilla/5.0 (Linux; Android 13; SM-A546E) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 Mobile Safari/537.36';
+  const sum = (rows: Array<Record<string, number | string | null>> | undefined, k: string): number => (rows ?? []).reduce((t, r) => t + Number(r[k] ?? 0), 0);
+
+  it('clicks on their link while blocked are not credited — not in the totals, not in ?by=link or ?by=product', async () => {
+    const shopOwner = await buildOwner(app);
+    const shop = (await buildShop(app, shopOwner)).id;
+    const product = (await buildProduct(app, shopOwner, shop, { name: 'Kopi Dampit' })).id;
+    const seller = await buildReseller(app, { segment: 'follower' });
+    const membership = await joinShop(app, seller, shop, shopOwner);
+    const link = (await app.http.post('/api/v1/links').set(seller.auth).send({ productId: product })).body.data as { id: string; code: string };
+    for (let i = 0; i < 3; i += 1) expect((await app.http.get(`/r/${link.code}`).set('User-Agent', BROWSER)).status).toBe(302);
+    expect((await app.http.patch(`/api/v1/memberships/${membership.id}`).set(shopOwner.auth).send({ status: 'blocked' })).status).toBe(200);
+    // Still redirected (the buyer gets the product page), but nobody is credited.
+    for (let i = 0; i < 2; i += 1) expect((await app.http.get(`/r/${link.code}`).set('User-Agent', BROWSER)).status).toBe(302);
+    await app.redirect.clicks.flush();
+    await app.deps.rollups.flush();
+
+    for (const by of ['link', 'product', 'shop']) {
+      const res = await app.http.get(`/api/v1/me/stats?by=${by}`).set(seller.auth);
+      expect(res.status).toBe(200);
+      const data = res.body.data as StatsResult;
+      expect([by, data.totals.clicks]).toEqual([by, 3]);
+      const rows = data.breakdown as unknown as Array<Record<string, number | string | null>>;
+      for (const k of ['clicks', 'uniqueClicks', 'orders', 'revenue', 'commission']) expect([by, k, sum(rows, k)]).toEqual([by, k, Number((data.totals as unknown as Record<string, number>)[k])]);
+    }
+    // The owner sees all 5 visits in the shop's totals; per link and per reseller, the 3 credited ones.
+    const shopStats = (by: string): Promise<StatsResult> => app.http.get(`/api/v1/shops/${shop}/stats?by=${by}`).set(shopOwner.auth).then((r) => r.body.data as StatsResult);
+    expect((await shopStats('product')).totals.clicks).toBe(5);
+    expect(sum((await shopStats('link')).breakdown as unknown as Array<Record<string, number>>, 'clicks')).toBe(3);
+    expect(sum((await shopStats('reseller')).breakdown as unknown as Array<Record<string, number>>, 'clicks')).toBe(3);
+  });
+});
