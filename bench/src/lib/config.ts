@@ -26,6 +26,8 @@ export const benchConfig = {
   checkoutConcurrency: num('BENCH_CHECKOUT_CONCURRENCY', 20),
   /** Seconds to wait for the click buffer to reach the database after the load stops. */
   flushTimeout: num('BENCH_FLUSH_TIMEOUT', 120),
+  /** Seconds one benchmark may take before it is reported FAILED (timed out) and the run moves on; 0 = derived from the other knobs. */
+  stepTimeout: num('BENCH_STEP_TIMEOUT', 0),
   only: (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean),
 };
 

@@ -116,3 +116,27 @@ describe('stale FerretDB reaping', () => {
     process.kill(stray.pid, 'SIGKILL');
   });
 });
+
+describe('the FerretDB build', () => {
+  it('finds, updates and deletes by _id through the unique _id index (stock v1.24.2 scans the whole table)', async () => {
+    const dir = tempDir();
+    const db = await startFerretdb(binary, dir);
+    const client = new MongoClient(db.uri, { serverSelectionTimeoutMS: 5000 });
+    try {
+      const coll = client.db('plan').collection<{ _id: string; n: number }>('docs');
+      await coll.insertMany(Array.from({ length: 50 }, (_, i) => ({ _id: `k${i}`, n: i })));
+      const explained = (await client.db('plan').command({ explain: { find: 'docs', filter: { _id: 'k7' } } })) as { queryPlanner?: { Plan?: string[] } };
+      const plan = (explained.queryPlanner?.Plan ?? []).join('\n');
+      expect(plan).toMatch(/SEARCH .* USING INDEX/);
+      expect(plan).not.toMatch(/detail=SCAN/);
+      // Same answers as before the fix.
+      await coll.updateOne({ _id: 'k7' }, { $inc: { n: 100 } });
+      expect(await coll.findOne({ _id: 'k7' })).toEqual({ _id: 'k7', n: 107 });
+      await coll.deleteOne({ _id: 'k8' });
+      expect(await coll.countDocuments({})).toBe(49);
+    } finally {
+      await client.close();
+      await db.stop();
+    }
+  });
+});
