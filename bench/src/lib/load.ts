@@ -43,6 +43,7 @@ export function runLoad(opts: LoadOptions): Promise<LoadResult> {
   let i = 0;
   let capped = false;
   const started = performance.now();
+  let lastResponse = started;
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -68,7 +69,8 @@ export function runLoad(opts: LoadOptions): Promise<LoadResult> {
         const codes = (result as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {};
         const redirects = codes['302']?.count ?? 0;
         const total = result['1xx'] + result['2xx'] + result['3xx'] + result['4xx'] + result['5xx'];
-        const seconds = opts.amount ? (performance.now() - started) / 1000 : opts.duration;
+        // An `amount` run ends on autocannon's 1-second tick after the last answer: time it to the last answer instead.
+        const seconds = opts.amount ? (lastResponse - started) / 1000 : opts.duration;
         resolve({
           rps: total / seconds,
           p50: result.latency.p50,
@@ -84,6 +86,9 @@ export function runLoad(opts: LoadOptions): Promise<LoadResult> {
       },
     );
     instance.on('error', reject);
+    instance.on('response', () => {
+      lastResponse = performance.now();
+    });
     if (opts.amount && opts.maxSeconds) {
       const cap = setTimeout(() => {
         capped = true;

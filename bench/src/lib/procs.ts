@@ -107,7 +107,9 @@ export async function startDatabase(): Promise<Database> {
 export async function startTular(mongodbUri: string, env: Record<string, string> = {}): Promise<Child> {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tular-bench-data-'));
-  const cmd = [...pinning.server, process.execPath, '--import', 'tsx', 'server/src/index.ts'];
+  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": profile the server under load (written when it stops).
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const cmd = [...pinning.server, process.execPath, ...nodeArgs, '--import', 'tsx', 'server/src/index.ts'];
   const proc = spawn(cmd[0]!, cmd.slice(1), {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],

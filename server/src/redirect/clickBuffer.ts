@@ -119,20 +119,12 @@ export class ClickBuffer {
         target.timezone,
       ),
     );
-    this.live(
-      {
-        shopId: target.ids.shop,
-        ...(target.ids.product ? { productId: target.ids.product } : {}),
-        linkId: target.ids.link,
-        ...(resellerId ? { resellerId } : {}),
-        ...(target.segment ? { segment: target.segment } : {}),
-        channel: target.channel,
-        kind: record.kind,
-        unique: record.unique,
-        at: record.at,
-      },
-      this.opts.rollups.liveGeneration ?? 0,
-    );
+    // Built field by field (no spreads of throw-away objects): this runs for every visit.
+    const event: ClickHappened = { shopId: target.ids.shop, linkId: target.ids.link, channel: target.channel, kind: record.kind, unique: record.unique, at: record.at };
+    if (target.ids.product) event.productId = target.ids.product;
+    if (resellerId) event.resellerId = resellerId;
+    if (target.segment) event.segment = target.segment;
+    this.live(event, this.opts.rollups.liveGeneration ?? 0);
 
     if (this.queue.length + this.inflight.length >= this.highWater) {
       this.counters.shed += 1;

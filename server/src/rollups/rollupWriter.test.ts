@@ -163,4 +163,24 @@ describe('RollupWriter', () => {
     const links = await readRollups({ scope: 'link', shopId: busyShop, granularity: 'hour' });
     expect(sumBuckets(links).clicks).toBe(500);
   }, 60_000);
+
+  it('keeps counting one link exactly across flushes and when its attribution changes (remembered bucket entries never go stale)', async () => {
+    const shopId = '2'.repeat(24);
+    const writer = new RollupWriter({ intervalMs: 0 });
+    const at = new Date('2026-11-22T03:00:00Z');
+    const click = (resellerId?: string): void => writer.add({ shopId, timezone: TZ, at, productId: 'p', resellerId, linkId: 'l', channel: 'whatsapp', counts: { clicks: 1 } });
+    click('r');
+    await writer.flush();
+    click('r');
+    click('r');
+    // The reseller got blocked: the same link's clicks now count for nobody.
+    click(undefined);
+    await writer.flush();
+    click('r');
+    await writer.flush();
+    const sumOf = async (scope: 'link' | 'reseller' | 'product'): Promise<number> => sumBuckets(await readRollups({ scope, shopId, granularity: 'day' })).clicks;
+    expect(await sumOf('link')).toBe(5);
+    expect(await sumOf('product')).toBe(5);
+    expect(await sumOf('reseller')).toBe(4);
+  });
 });

@@ -31,6 +31,17 @@ interface PendingBucket {
   inc: Partial<Record<RollupCounter, number>>;
 }
 
+interface LinkMemo {
+  epoch: number;
+  buckets: [Bucket, Bucket];
+  shopId: string;
+  productId?: string;
+  resellerId?: string;
+  segment?: Segment;
+  channel?: Channel;
+  entries: PendingBucket[];
+}
+
 interface Batch {
   flushId: string;
   buckets: PendingBucket[];
@@ -103,6 +114,9 @@ export class RollupWriter {
   readonly writerId: string;
   private live = new Map<string, PendingBucket>();
   private buffer = new Map<string, PendingBucket>();
+  /** Bumped whenever `buffer` is replaced: remembered entries of an older buffer are stale. */
+  private bufferEpoch = 0;
+  private linkMemo = new Map<string, LinkMemo>();
   private liveBatch: Batch | null = null;
   private bulkBatch: Batch | null = null;
   private flushSeq = 0;
@@ -150,15 +164,52 @@ export class RollupWriter {
     }
     if (!any) return;
     const counters = Object.keys(counts) as RollupCounter[];
-    for (const bucket of cachedBuckets(fact.at, fact.timezone)) {
-      this.bump(this.live, fact.shopId, 'shop', fact.shopId, bucket, counters, counts);
-      if (fact.productId) this.bump(this.buffer, fact.shopId, 'product', fact.productId, bucket, counters, counts);
-      if (fact.resellerId) this.bump(this.buffer, fact.shopId, 'reseller', fact.resellerId, bucket, counters, counts);
-      if (fact.linkId) this.bump(this.buffer, fact.shopId, 'link', fact.linkId, bucket, counters, counts);
-      if (fact.segment) this.bump(this.buffer, fact.shopId, 'segment', fact.segment, bucket, counters, counts);
-      if (fact.channel) this.bump(this.buffer, fact.shopId, 'channel', fact.channel, bucket, counters, counts);
-    }
+    const buckets = cachedBuckets(fact.at, fact.timezone);
+    for (const bucket of buckets) this.bump(this.live, fact.shopId, 'shop', fact.shopId, bucket, counters, counts);
+    for (const entry of this.bulkEntries(fact, buckets)) for (const c of counters) entry.inc[c] = (entry.inc[c] ?? 0) + counts[c]!;
     this.scheduleLive();
+  }
+
+  /**
+   * The bulk-lane bucket entries a fact increments. Clicks on one link repeat the same ten entries
+   * until the hour changes or the buffer is cut, so they are remembered per link: the hot path then
+   * skips building ten document ids and ten lookups in a map of tens of thousands of keys.
+   */
+  private bulkEntries(fact: RollupFact, buckets: [Bucket, Bucket]): PendingBucket[] {
+    const memo = fact.linkId ? this.linkMemo.get(fact.linkId) : undefined;
+    if (
+      memo &&
+      memo.epoch === this.bufferEpoch &&
+      memo.buckets === buckets &&
+      memo.shopId === fact.shopId &&
+      memo.productId === fact.productId &&
+      memo.resellerId === fact.resellerId &&
+      memo.segment === fact.segment &&
+      memo.channel === fact.channel
+    )
+      return memo.entries;
+    const entries: PendingBucket[] = [];
+    for (const bucket of buckets) {
+      if (fact.productId) entries.push(this.entry(this.buffer, fact.shopId, 'product', fact.productId, bucket));
+      if (fact.resellerId) entries.push(this.entry(this.buffer, fact.shopId, 'reseller', fact.resellerId, bucket));
+      if (fact.linkId) entries.push(this.entry(this.buffer, fact.shopId, 'link', fact.linkId, bucket));
+      if (fact.segment) entries.push(this.entry(this.buffer, fact.shopId, 'segment', fact.segment, bucket));
+      if (fact.channel) entries.push(this.entry(this.buffer, fact.shopId, 'channel', fact.channel, bucket));
+    }
+    if (fact.linkId) {
+      if (this.linkMemo.size >= 100_000) this.linkMemo.clear();
+      this.linkMemo.set(fact.linkId, {
+        epoch: this.bufferEpoch,
+        buckets,
+        shopId: fact.shopId,
+        productId: fact.productId,
+        resellerId: fact.resellerId,
+        segment: fact.segment,
+        channel: fact.channel,
+        entries,
+      });
+    }
+    return entries;
   }
 
   /** The live generation that the shop counters added now will be stored with. */
@@ -209,13 +260,18 @@ export class RollupWriter {
     counters: RollupCounter[],
     counts: Partial<Record<RollupCounter, number>>,
   ): void {
+    const entry = this.entry(into, shopId, scope, key, bucket);
+    for (const c of counters) entry.inc[c] = (entry.inc[c] ?? 0) + counts[c]!;
+  }
+
+  private entry(into: Map<string, PendingBucket>, shopId: string, scope: RollupScope, key: string, bucket: Bucket): PendingBucket {
     const id = rollupDocId(shopId, scope, key, bucket.granularity, bucket.period, this.writerId);
     let entry = into.get(id);
     if (!entry) {
       entry = { _id: id, shopId, scope, key, granularity: bucket.granularity, period: bucket.period, start: bucket.start, inc: {} };
       into.set(id, entry);
     }
-    for (const c of counters) entry.inc[c] = (entry.inc[c] ?? 0) + counts[c]!;
+    return entry;
   }
 
   /** A quiet server writes a live batch soon after the first add, instead of at the next 250 ms tick. */
@@ -266,6 +322,7 @@ export class RollupWriter {
             if (!cutBulk && this.buffer.size > 0) {
               this.bulkBatch = this.cut(this.buffer, 0);
               this.buffer = new Map();
+              this.bufferEpoch += 1;
               cutBulk = true;
               continue;
             }
