@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { benchConfig, BROWSER_UA } from '../lib/config';
 import { runLoad, type LoadResult } from '../lib/load';
 import type { Child } from '../lib/procs';
@@ -19,8 +21,24 @@ export interface RedirectFigures {
   tularNon302: number;
   /** Requests dropped in flight by capped runs: the server may have served (and recorded) up to this many more. */
   inFlightUncounted: number;
+  /** Server CPU per request (µs, median of rounds) and the server core's busy share during the rounds (%). */
+  bareCpuUsPerRequest: number;
+  tularCpuUsPerRequest: number;
+  bareCpuPercent: number;
+  tularCpuPercent: number;
   throughputMet: boolean;
   latencyMet: boolean;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); null elsewhere. */
+function cpuSeconds(pid: number | undefined): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
 }
 
 const summarize = (runs: LoadResult[]): { rps: number; p50: number; p99: number } => ({
@@ -57,6 +75,11 @@ export async function benchRedirect(tular: Child, bare: Child, codes: string[]):
   const amount = (rps: number): number => Math.max(500, Math.round(rps * benchConfig.duration));
   // Capped at 3× the round length: a server far slower than its warm-up must not stall the run.
   const maxSeconds = benchConfig.duration * 3;
+  // Server CPU per measured round: on a shared 2-core machine the generator can be the limit (it
+  // shares core 1 with the database), so req/s alone may understate what the server could do;
+  // CPU microseconds per request compare the servers' own cost.
+  const cpuUsPerRequest: Record<string, number[]> = {};
+  const cpuShare: Record<string, number[]> = {};
   const measure = async (url: string, onRun: (r: LoadResult, measured: boolean) => LoadResult): Promise<LoadResult[]> => {
     const primed = onRun(await runLoad({ ...common, url, duration: warm, amount: codes.length, maxSeconds: 30 }), false);
     process.stderr.write(`[bench] ${url}: primed ${primed.total} of ${codes.length} codes at ${Math.round(primed.rps)} req/s\n`);
@@ -64,7 +87,16 @@ export async function benchRedirect(tular: Child, bare: Child, codes: string[]):
     const runs: LoadResult[] = [];
     for (let r = 0; r < benchConfig.rounds; r += 1) {
       process.stderr.write(`[bench] ${url}: round ${r + 1}/${benchConfig.rounds}\n`);
-      runs.push(onRun(await runLoad({ ...common, url, duration: benchConfig.duration, amount: amount(warmRun.rps), maxSeconds }), true));
+      const pid = url === tular.url ? tular.proc.pid : bare.proc.pid;
+      const cpu0 = cpuSeconds(pid);
+      const t0 = performance.now();
+      const run = onRun(await runLoad({ ...common, url, duration: benchConfig.duration, amount: amount(warmRun.rps), maxSeconds }), true);
+      const cpu1 = cpuSeconds(pid);
+      if (cpu0 !== null && cpu1 !== null && run.total > 0) {
+        (cpuUsPerRequest[url] ??= []).push(((cpu1 - cpu0) * 1e6) / run.total);
+        (cpuShare[url] ??= []).push((100 * (cpu1 - cpu0)) / ((performance.now() - t0) / 1000));
+      }
+      runs.push(run);
     }
     return runs;
   };
@@ -85,19 +117,33 @@ export async function benchRedirect(tular: Child, bare: Child, codes: string[]):
     tularAllRedirects,
     tularNon302,
     inFlightUncounted: cappedRuns * benchConfig.connections,
+    bareCpuUsPerRequest: round(median(cpuUsPerRequest[bare.url] ?? []), 1),
+    tularCpuUsPerRequest: round(median(cpuUsPerRequest[tular.url] ?? []), 1),
+    bareCpuPercent: round(median(cpuShare[bare.url] ?? []), 0),
+    tularCpuPercent: round(median(cpuShare[tular.url] ?? []), 0),
     throughputMet: t.rps / b.rps >= 0.5,
     // p99 of 0–1 ms on the bare side: compare against 1 ms so the ratio is not a division by zero.
     latencyMet: t.p99 <= 2 * Math.max(b.p99, 1),
   };
   printTable(
     `Redirect GET /r/:code — ${codes.length} links, ${benchConfig.connections} connections, ${benchConfig.rounds} × ${benchConfig.duration} s (medians)`,
-    ['server', 'req/s', 'p50 ms', 'p99 ms', 'rounds (req/s)'],
+    ['server', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'server core busy %', 'rounds (req/s)'],
     [
-      ['bare node:http + Map', b.rps, b.p50, b.p99, bareRuns.map((r) => Math.round(r.rps)).join(' / ')],
-      ['Tular (full server)', t.rps, t.p50, t.p99, tularRuns.map((r) => Math.round(r.rps)).join(' / ')],
-      ['ratio Tular / bare', figures.throughputRatio, round(t.p50 / Math.max(b.p50, 1), 2), figures.p99Ratio, ''],
+      ['bare node:http + Map', b.rps, b.p50, b.p99, figures.bareCpuUsPerRequest, figures.bareCpuPercent, bareRuns.map((r) => Math.round(r.rps)).join(' / ')],
+      ['Tular (full server)', t.rps, t.p50, t.p99, figures.tularCpuUsPerRequest, figures.tularCpuPercent, tularRuns.map((r) => Math.round(r.rps)).join(' / ')],
+      [
+        'ratio Tular / bare',
+        figures.throughputRatio,
+        round(t.p50 / Math.max(b.p50, 1), 2),
+        figures.p99Ratio,
+        round(figures.tularCpuUsPerRequest / figures.bareCpuUsPerRequest, 2),
+        '',
+        '',
+      ],
     ],
   );
+  if (figures.tularCpuPercent < 90)
+    console.log(`  note: the Tular server's core was only ${figures.tularCpuPercent}% busy — so the load generator (sharing core 1 with the database) most likely set the pace, not the server`);
   if (tularNon302 > 0) console.log(`  note: Tular answered ${tularNon302} requests with something other than 302`);
   printVerdict('redirect', [
     { target: 'throughput ≥ 50% of bare', met: figures.throughputMet },
