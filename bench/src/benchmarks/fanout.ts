@@ -93,6 +93,7 @@ export async function benchFanout(tular: Child, seeded: Seeded): Promise<FanoutF
     }
     const connected = sockets.filter((s) => s.socket.connected).length;
     process.stderr.write(`[bench] ${connected}/${benchConfig.sockets} sockets connected${connectErrors.size ? `; errors: ${JSON.stringify(Object.fromEntries(connectErrors))}` : ''}\n`);
+    if (connected < benchConfig.sockets) process.stderr.write(`[bench] server log tail:\n${tular.output().slice(-2000)}\n`);
     // Let room joins (an async lookup of the owner's shops) settle.
     await new Promise((r) => setTimeout(r, 1000));
 
