@@ -13,7 +13,8 @@ import { bucketsFor } from '../rollups/buckets';
 import type { ClickHappened, CommissionChanged, MembershipChanged, OrderChanged, PayoutChanged, ShopChanged } from '../events/bus';
 import { ListAccumulator, RoomCoalescer } from './coalescer';
 import { ClickAccumulator, commissionItem, membershipItem, orderItem, payoutItem, resellerRoom, shopRoom } from './liveEvents';
-import { ShopTimezones, todayTotals } from './todayTotals';
+import { WriterRegistry } from '../rollups/writerRegistry';
+import { ShopTimezones, TodayTotals } from './todayTotals';
 
 export interface RealtimeOptions {
   /** Coalescing window per room and event type (ms): at most 1000/coalesceMs messages per second. */
@@ -22,6 +23,8 @@ export interface RealtimeOptions {
   statsIntervalMs?: number;
   /** Redis pub/sub channel prefix (tests isolate themselves with their own). */
   redisKey?: string;
+  /** The writers whose rollup documents the snapshots sum (by default: registered + discovered, see WriterRegistry). */
+  writers?: WriterRegistry;
 }
 
 interface SocketData {
@@ -41,7 +44,7 @@ export interface Realtime {
   io: LiveServer;
   /** Resolves when the Redis adapter (if any) is connected. */
   ready: Promise<void>;
-  /** Sends a `stats` snapshot to every active room on this instance (the timer calls it). */
+  /** Sends a `stats` snapshot read anew to every active room on this instance (or those given). */
   publishSnapshots(rooms?: string[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -92,6 +95,10 @@ export function attachRealtime(server: http.Server, deps: AppDeps, options: Real
   }
 
   const timezones = new ShopTimezones();
+  const ownRegistry = !options.writers;
+  const writers = options.writers ?? new WriterRegistry({ localWriterId: deps.rollups.writerId, logger });
+  if (ownRegistry) writers.start();
+  const totals = new TodayTotals(timezones, writers);
 
   io.use((socket, next) => {
     void (async () => {
@@ -184,6 +191,7 @@ export function attachRealtime(server: http.Server, deps: AppDeps, options: Real
   };
   const onMembership = (m: MembershipChanged): void => {
     const item = membershipItem(m);
+    if (m.resellerId) totals.forgetReseller(m.resellerId);
     for (const room of roomsOf(m.shopId, m.resellerId)) coalescer.push(room, 'membership', item, () => new ListAccumulator());
   };
   /**
@@ -211,15 +219,21 @@ export function attachRealtime(server: http.Server, deps: AppDeps, options: Real
   bus.on('membership', onMembership);
   bus.on('shop', onShop);
 
-  let snapshotting = false;
-  const publishSnapshots = async (only?: string[]): Promise<void> => {
+  const statsIntervalMs = options.statsIntervalMs ?? 5000;
+  /**
+   * `maxAgeMs`: how old a finished read of a room's totals may be and still be sent (a socket that
+   * joins just after a tick gets that tick's numbers); `fresh`: never reuse, not even a read in flight.
+   */
+  const snapshots = async (only: string[] | undefined, reuse: { maxAgeMs?: number; fresh?: boolean }): Promise<void> => {
     const local = io.of('/').adapter.rooms;
     const rooms = (only ?? [...local.keys()]).filter((r) => (local.get(r)?.size ?? 0) > 0);
     const shopIds = rooms.filter((r) => r.startsWith('shop:')).map((r) => r.slice(5));
     const resellerIds = rooms.filter((r) => r.startsWith('reseller:')).map((r) => r.slice(9));
     if (shopIds.length + resellerIds.length === 0) return;
     const now = new Date();
-    const [shops, resellers] = await Promise.all([todayTotals('shop', shopIds, timezones, now), todayTotals('reseller', resellerIds, timezones, now)]);
+    // A caller asking for fresh numbers may also have just started a writer elsewhere.
+    if (reuse.fresh) writers.invalidate();
+    const [shops, resellers] = await Promise.all([totals.totals('shop', shopIds, now, reuse), totals.totals('reseller', resellerIds, now, reuse)]);
     const jakartaToday = bucketsFor(now, 'Asia/Jakarta')[1].period;
     const sentAt = now.toISOString();
     const zones = await timezones.resolve(shopIds);
@@ -232,17 +246,23 @@ export function attachRealtime(server: http.Server, deps: AppDeps, options: Real
     for (const id of resellerIds) send(resellerRoom(id), jakartaToday, resellers.get(id));
   };
 
-  const runSnapshots = (only?: string[]): void => {
+  const publishSnapshots = (only?: string[]): Promise<void> => snapshots(only, { fresh: true });
+
+  // One tick at a time: while the database is slow a tick is skipped, never queued behind the last.
+  let snapshotting = false;
+  const runSnapshots = (): void => {
     if (snapshotting) return;
     snapshotting = true;
-    publishSnapshots(only)
+    totals.prune(4 * statsIntervalMs);
+    snapshots(undefined, {})
       .catch((err: unknown) => logger.warn({ err }, 'live stats snapshot failed'))
       .finally(() => {
         snapshotting = false;
       });
   };
 
-  // New sockets get a snapshot soon after joining; joins within 100 ms share one query.
+  // New sockets get a snapshot soon after joining: joins within 100 ms share one batch, and a room
+  // read in the last second (or being read) is not read again.
   let pendingRooms = new Set<string>();
   let pendingTimer: NodeJS.Timeout | null = null;
   function scheduleSnapshot(rooms: string[]): void {
@@ -252,12 +272,11 @@ export function attachRealtime(server: http.Server, deps: AppDeps, options: Real
       pendingTimer = null;
       const batch = [...pendingRooms];
       pendingRooms = new Set();
-      publishSnapshots(batch).catch((err: unknown) => logger.warn({ err }, 'live stats snapshot failed'));
+      snapshots(batch, { maxAgeMs: Math.min(1000, statsIntervalMs || 1000) }).catch((err: unknown) => logger.warn({ err }, 'live stats snapshot failed'));
     }, 100);
     pendingTimer.unref();
   }
 
-  const statsIntervalMs = options.statsIntervalMs ?? 5000;
   const statsTimer = statsIntervalMs > 0 ? setInterval(() => runSnapshots(), statsIntervalMs) : null;
   statsTimer?.unref();
 
@@ -266,6 +285,7 @@ export function attachRealtime(server: http.Server, deps: AppDeps, options: Real
     closed ??= (async () => {
       if (statsTimer) clearInterval(statsTimer);
       if (pendingTimer) clearTimeout(pendingTimer);
+      if (ownRegistry) writers.stop();
       bus.off('click', onClick);
       bus.off('order', onOrder);
       bus.off('commission', onCommission);
