@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
+import mongoose from 'mongoose';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { LiveClickEvent, LiveClientEvents, LiveOrderEvent, LiveServerEvents, LiveStatsEvent } from '@tular/shared';
 import { buildTestApp, useTestDatabase, type TestApp } from '../../test/harness';
@@ -62,6 +63,15 @@ function collect<E extends keyof LiveServerEvents>(socket: Client, event: E): Ar
 
 function order(shopId: string, extra: Partial<OrderChanged> = {}): OrderChanged {
   return { orderId: 'o'.repeat(24), shopId, productId: 'p'.repeat(24), status: 'pending', quantity: 2, total: 50_000, at: new Date(), ...extra };
+}
+
+/** Waits until a writer id is in the rollup writer registry. */
+async function registeredWriter(id: string, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await mongoose.connection.collection('rollup_writers').findOne({ _id: id as never }))) {
+    if (Date.now() > until) throw new Error(`writer ${id} never registered`);
+    await sleep(20);
+  }
 }
 
 async function waitFor(check: () => boolean, ms = 3000): Promise<void> {
@@ -215,6 +225,25 @@ describe('live socket', () => {
     await app.realtime.publishSnapshots();
     await waitFor(() => stats.some((s) => s.clicks === 40));
     expect(stats.find((s) => s.clicks === 40)).toMatchObject({ room: `shop:${shopA2}`, orders: 2, revenue: 90_000, conversionBp: 500, epc: 15_000, aov: 45_000 });
+  });
+
+  it("sums the clicks a second server instance counted today into the snapshot (each instance writes its own rollup documents)", async () => {
+    const other = buildTestApp();
+    try {
+      // The other instance's realtime side registers its writer on start; wait until it has.
+      await registeredWriter(other.deps.rollups.writerId);
+      const b = await ready(ownerB.accessToken);
+      const stats = collect(b.socket, 'stats') as LiveStatsEvent[];
+      app.deps.rollups.add({ shopId: shopB, timezone: 'Asia/Jakarta', at: new Date(), counts: { clicks: 11 } });
+      other.deps.rollups.add({ shopId: shopB, timezone: 'Asia/Jakarta', at: new Date(), counts: { clicks: 6, orders: 1, revenue: 30_000 } });
+      await Promise.all([app.deps.rollups.flush(), other.deps.rollups.flush()]);
+      await app.realtime.publishSnapshots();
+      await waitFor(() => stats.some((s) => s.clicks === 17));
+      expect(stats.find((s) => s.clicks === 17)).toMatchObject({ room: `shop:${shopB}`, orders: 1, revenue: 30_000 });
+    } finally {
+      await other.close(100);
+      await other.deps.lifecycle.shutdown();
+    }
   });
 
   it('stops a socket when its token expires, unless it re-authenticates first', async () => {
