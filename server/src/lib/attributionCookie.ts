@@ -15,9 +15,11 @@ const VERSION = 'a1';
 const OBJECT_ID = /^[a-f0-9]{24}$/;
 const CODE = /^[A-Za-z0-9]{4,32}$/;
 
+const MAC_PREFIX = `${ATTRIBUTION_COOKIE}|`;
+
 function mac(payload: string, secret: string): string {
-  // The version prefix keeps this MAC from ever being confused with another use of the same secret.
-  return crypto.createHmac('sha256', secret).update(`${ATTRIBUTION_COOKIE}|${payload}`).digest('base64url');
+  // The cookie-name prefix keeps this MAC from ever being confused with another use of the same secret.
+  return crypto.createHmac('sha256', secret).update(MAC_PREFIX + payload).digest('base64url');
 }
 
 /**
@@ -25,7 +27,17 @@ function mac(payload: string, secret: string): string {
  * every part is cookie-safe, so the value needs no encoding and stays ~150 bytes.
  */
 export function signAttribution(a: Attribution, secret: string): string {
-  const payload = [VERSION, a.linkId, a.code, a.resellerId, a.shopId, a.clickedAt.getTime().toString(36)].join('.');
+  return signAttributionAt(attributionPrefix(a), a.clickedAt.getTime(), secret);
+}
+
+/** The part of the value that is the same for every click on one link (`a1.<linkId>.<code>.<resellerId>.<shopId>.`); the redirect keeps it per link. */
+export function attributionPrefix(a: Omit<Attribution, 'clickedAt'>): string {
+  return `${VERSION}.${a.linkId}.${a.code}.${a.resellerId}.${a.shopId}.`;
+}
+
+/** signAttribution from a precomputed prefix: the same value, one string build and one HMAC per click. */
+export function signAttributionAt(prefix: string, clickedAtMs: number, secret: string): string {
+  const payload = prefix + clickedAtMs.toString(36);
   return `${payload}.${mac(payload, secret)}`;
 }
 
@@ -43,17 +55,23 @@ export function verifyAttribution(value: string, secret: string): Attribution | 
   return { linkId, code, resellerId, shopId, clickedAt: new Date(ms) };
 }
 
-/** Finds `name=value` in a raw Cookie header without a parser (the redirect hot path uses this too). */
+/**
+ * Finds `name=value` in a raw Cookie header without a parser (the redirect hot path uses this too):
+ * one `startsWith` per pair and a single slice for the value — no per-pair substrings.
+ */
 export function readCookie(cookieHeader: string | undefined, name: string): string | undefined {
   if (!cookieHeader) return undefined;
+  const length = cookieHeader.length;
   let from = 0;
-  while (from < cookieHeader.length) {
+  while (from < length) {
+    // Pairs are separated by ";" plus optional whitespace (what trim() dropped before).
+    let c = cookieHeader.charCodeAt(from);
+    while (c === 32 || c === 9) c = cookieHeader.charCodeAt(++from);
     const end = cookieHeader.indexOf(';', from);
-    const pair = cookieHeader.slice(from, end === -1 ? undefined : end).trim();
-    const eq = pair.indexOf('=');
-    if (eq > 0 && pair.slice(0, eq) === name) {
-      let value = pair.slice(eq + 1).trim();
-      if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
+    const stop = end === -1 ? length : end;
+    if (cookieHeader.startsWith(name, from) && cookieHeader.charCodeAt(from + name.length) === 61 /* = */ && from + name.length < stop) {
+      let value = cookieHeader.slice(from + name.length + 1, stop).trim();
+      if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
       return value;
     }
     if (end === -1) break;

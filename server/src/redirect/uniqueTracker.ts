@@ -9,6 +9,8 @@
  */
 export class UniqueTracker {
   private seen = new Map<string, number>();
+  /** Expiry of the front (oldest) entry, or earlier: a lower bound, so a sweep before it finds nothing. */
+  private nextExpiry = Infinity;
 
   constructor(
     readonly windowMs = 60 * 60 * 1000,
@@ -18,22 +20,40 @@ export class UniqueTracker {
 
   /** True when none of `keys` was seen within the window; records all of them either way. */
   check(keys: string[], now: number): boolean {
+    if (keys.length === 2) return this.checkPair(keys[0]!, keys[1]!, now);
     this.sweep(now);
     let unique = true;
     for (const key of keys) {
       const expires = this.seen.get(key);
       if (expires !== undefined && expires > now) unique = false;
     }
-    for (const key of keys) {
-      const expires = this.seen.get(key);
-      if (expires === undefined || expires <= now) {
-        // Delete first so the re-inserted key moves to the back (keeps insertion order = expiry order).
-        this.seen.delete(key);
-        this.seen.set(key, now + this.windowMs);
-      }
-    }
-    while (this.seen.size > this.maxKeys) this.seen.delete(this.seen.keys().next().value as string);
+    for (const key of keys) this.remember(key, this.seen.get(key), now);
+    this.bound();
     return unique;
+  }
+
+  /** `check([a, b], now)` without the array (the redirect calls this once per visit): one lookup per key. */
+  checkPair(a: string, b: string, now: number): boolean {
+    this.sweep(now);
+    const ea = this.seen.get(a);
+    const eb = this.seen.get(b);
+    const unique = !(ea !== undefined && ea > now) && !(eb !== undefined && eb > now);
+    this.remember(a, ea, now);
+    this.remember(b, eb, now);
+    this.bound();
+    return unique;
+  }
+
+  private remember(key: string, expires: number | undefined, now: number): void {
+    if (expires !== undefined && expires > now) return;
+    // An expired key is deleted first so the re-inserted one moves to the back (insertion order = expiry order).
+    if (expires !== undefined) this.seen.delete(key);
+    if (this.seen.size === 0) this.nextExpiry = now + this.windowMs;
+    this.seen.set(key, now + this.windowMs);
+  }
+
+  private bound(): void {
+    while (this.seen.size > this.maxKeys) this.seen.delete(this.seen.keys().next().value as string);
   }
 
   get size(): number {
@@ -41,8 +61,14 @@ export class UniqueTracker {
   }
 
   private sweep(now: number): void {
+    // The front entry expires first: until then there is nothing to sweep (no iterator per visit).
+    if (now < this.nextExpiry) return;
+    this.nextExpiry = Infinity;
     for (const [key, expires] of this.seen) {
-      if (expires > now) break;
+      if (expires > now) {
+        this.nextExpiry = expires;
+        break;
+      }
       this.seen.delete(key);
     }
   }

@@ -39,7 +39,17 @@ interface LinkMemo {
   resellerId?: string;
   segment?: Segment;
   channel?: Channel;
+  slots: Slot[];
   entries: PendingBucket[];
+}
+
+/** A bucket document a fact lands in, with its id built once. */
+interface Slot {
+  id: string;
+  shopId: string;
+  scope: RollupScope;
+  key: string;
+  bucket: Bucket;
 }
 
 interface Batch {
@@ -117,6 +127,7 @@ export class RollupWriter {
   /** Bumped whenever `buffer` is replaced: remembered entries of an older buffer are stale. */
   private bufferEpoch = 0;
   private linkMemo = new Map<string, LinkMemo>();
+  private shopSlots = new Map<string, { buckets: [Bucket, Bucket]; slots: Slot[] }>();
   private liveBatch: Batch | null = null;
   private bulkBatch: Batch | null = null;
   private flushSeq = 0;
@@ -153,49 +164,63 @@ export class RollupWriter {
 
   /** Adds a fact's increments; its shop counters are stored with live generation `liveGeneration` (read it right after). */
   add(fact: RollupFact): void {
-    const counts: Partial<Record<RollupCounter, number>> = {};
-    let any = false;
+    // Runs for every click: the counters are read in place (no copy of `counts`, no Object.keys).
+    const counts = fact.counts;
+    const counters: RollupCounter[] = [];
     for (const c of ROLLUP_COUNTERS) {
-      const v = fact.counts[c];
-      if (typeof v === 'number' && Number.isFinite(v) && v !== 0) {
-        counts[c] = v;
-        any = true;
-      }
+      const v = counts[c];
+      if (typeof v === 'number' && Number.isFinite(v) && v !== 0) counters.push(c);
     }
-    if (!any) return;
-    const counters = Object.keys(counts) as RollupCounter[];
+    if (counters.length === 0) return;
     const buckets = cachedBuckets(fact.at, fact.timezone);
-    for (const bucket of buckets) this.bump(this.live, fact.shopId, 'shop', fact.shopId, bucket, counters, counts);
+    for (const entry of this.liveEntries(fact.shopId, buckets)) for (const c of counters) entry.inc[c] = (entry.inc[c] ?? 0) + counts[c]!;
     for (const entry of this.bulkEntries(fact, buckets)) for (const c of counters) entry.inc[c] = (entry.inc[c] ?? 0) + counts[c]!;
     this.scheduleLive();
   }
 
+  /** The shop's two live-lane entries; their document ids are remembered per shop and bucket pair (no string builds per click). */
+  private liveEntries(shopId: string, buckets: [Bucket, Bucket]): [PendingBucket, PendingBucket] {
+    let memo = this.shopSlots.get(shopId);
+    if (!memo || memo.buckets !== buckets) {
+      if (this.shopSlots.size >= 100_000) this.shopSlots.clear();
+      memo = { buckets, slots: buckets.map((bucket) => this.slot(shopId, 'shop', shopId, bucket)) };
+      this.shopSlots.set(shopId, memo);
+    }
+    return [this.entryAt(this.live, memo.slots[0]!), this.entryAt(this.live, memo.slots[1]!)];
+  }
+
   /**
    * The bulk-lane bucket entries a fact increments. Clicks on one link repeat the same ten entries
-   * until the hour changes or the buffer is cut, so they are remembered per link: the hot path then
-   * skips building ten document ids and ten lookups in a map of tens of thousands of keys.
+   * until the hour changes, so their document ids are remembered per link, and the entries themselves
+   * until the buffer is cut (every flush): the hot path then skips building ten document ids, and
+   * between cuts the ten lookups in a map of tens of thousands of keys too.
    */
   private bulkEntries(fact: RollupFact, buckets: [Bucket, Bucket]): PendingBucket[] {
     const memo = fact.linkId ? this.linkMemo.get(fact.linkId) : undefined;
     if (
       memo &&
-      memo.epoch === this.bufferEpoch &&
       memo.buckets === buckets &&
       memo.shopId === fact.shopId &&
       memo.productId === fact.productId &&
       memo.resellerId === fact.resellerId &&
       memo.segment === fact.segment &&
       memo.channel === fact.channel
-    )
+    ) {
+      if (memo.epoch !== this.bufferEpoch) {
+        memo.entries = memo.slots.map((slot) => this.entryAt(this.buffer, slot));
+        memo.epoch = this.bufferEpoch;
+      }
       return memo.entries;
-    const entries: PendingBucket[] = [];
-    for (const bucket of buckets) {
-      if (fact.productId) entries.push(this.entry(this.buffer, fact.shopId, 'product', fact.productId, bucket));
-      if (fact.resellerId) entries.push(this.entry(this.buffer, fact.shopId, 'reseller', fact.resellerId, bucket));
-      if (fact.linkId) entries.push(this.entry(this.buffer, fact.shopId, 'link', fact.linkId, bucket));
-      if (fact.segment) entries.push(this.entry(this.buffer, fact.shopId, 'segment', fact.segment, bucket));
-      if (fact.channel) entries.push(this.entry(this.buffer, fact.shopId, 'channel', fact.channel, bucket));
     }
+    const slots: Slot[] = [];
+    for (const bucket of buckets) {
+      if (fact.productId) slots.push(this.slot(fact.shopId, 'product', fact.productId, bucket));
+      if (fact.resellerId) slots.push(this.slot(fact.shopId, 'reseller', fact.resellerId, bucket));
+      if (fact.linkId) slots.push(this.slot(fact.shopId, 'link', fact.linkId, bucket));
+      if (fact.segment) slots.push(this.slot(fact.shopId, 'segment', fact.segment, bucket));
+      if (fact.channel) slots.push(this.slot(fact.shopId, 'channel', fact.channel, bucket));
+    }
+    const entries = slots.map((slot) => this.entryAt(this.buffer, slot));
     if (fact.linkId) {
       if (this.linkMemo.size >= 100_000) this.linkMemo.clear();
       this.linkMemo.set(fact.linkId, {
@@ -206,10 +231,25 @@ export class RollupWriter {
         resellerId: fact.resellerId,
         segment: fact.segment,
         channel: fact.channel,
+        slots,
         entries,
       });
     }
     return entries;
+  }
+
+  private slot(shopId: string, scope: RollupScope, key: string, bucket: Bucket): Slot {
+    return { id: rollupDocId(shopId, scope, key, bucket.granularity, bucket.period, this.writerId), shopId, scope, key, bucket };
+  }
+
+  private entryAt(into: Map<string, PendingBucket>, slot: Slot): PendingBucket {
+    let entry = into.get(slot.id);
+    if (!entry) {
+      const { id, shopId, scope, key, bucket } = slot;
+      entry = { _id: id, shopId, scope, key, granularity: bucket.granularity, period: bucket.period, start: bucket.start, inc: {} };
+      into.set(id, entry);
+    }
+    return entry;
   }
 
   /** The live generation that the shop counters added now will be stored with. */
@@ -249,29 +289,6 @@ export class RollupWriter {
     if (this.liveTimer) clearTimeout(this.liveTimer);
     this.liveTimer = null;
     await this.flush();
-  }
-
-  private bump(
-    into: Map<string, PendingBucket>,
-    shopId: string,
-    scope: RollupScope,
-    key: string,
-    bucket: Bucket,
-    counters: RollupCounter[],
-    counts: Partial<Record<RollupCounter, number>>,
-  ): void {
-    const entry = this.entry(into, shopId, scope, key, bucket);
-    for (const c of counters) entry.inc[c] = (entry.inc[c] ?? 0) + counts[c]!;
-  }
-
-  private entry(into: Map<string, PendingBucket>, shopId: string, scope: RollupScope, key: string, bucket: Bucket): PendingBucket {
-    const id = rollupDocId(shopId, scope, key, bucket.granularity, bucket.period, this.writerId);
-    let entry = into.get(id);
-    if (!entry) {
-      entry = { _id: id, shopId, scope, key, granularity: bucket.granularity, period: bucket.period, start: bucket.start, inc: {} };
-      into.set(id, entry);
-    }
-    return entry;
   }
 
   /** A quiet server writes a live batch soon after the first add, instead of at the next 250 ms tick. */
