@@ -141,10 +141,12 @@ export function createRedirect(deps: AppDeps, options: RedirectOptions = {}): Re
     // Flat [name, value, …] list: writeHead stores it as is (no object to build and walk per visit).
     const headers: string[] = ['Location', target.location, 'Cache-Control', 'no-store', 'Referrer-Policy', 'strict-origin-when-cross-origin', 'Content-Length', '0'];
 
-    let visitorId = readCookie(cookieHeader, VISITOR_COOKIE);
-    if (!visitorId || !VISITOR_ID.test(visitorId)) {
+    let visitorId = readCookie(cookieHeader, VISITOR_COOKIE) ?? '';
+    const freshVisitor = !VISITOR_ID.test(visitorId);
+    // Only a click keeps an id (cookie, unique key, hash): bots and previews get none.
+    if (freshVisitor && click) {
       visitorId = newVisitorId();
-      if (click) headers.push('Set-Cookie', `${VISITOR_COOKIE}=${visitorId}${VISITOR_ATTRIBUTES}${secureFlag(req)}`);
+      headers.push('Set-Cookie', `${VISITOR_COOKIE}=${visitorId}${VISITOR_ATTRIBUTES}${secureFlag(req)}`);
     }
     // Last click wins: a new cookie replaces the old one and restarts the shop's window.
     if (target.attributed && click) {
@@ -161,7 +163,7 @@ export function createRedirect(deps: AppDeps, options: RedirectOptions = {}): Re
     // HEAD is what link checkers send; it redirects but is not a visit.
     if (head) return;
     const ipDigest = ipHash(ip);
-    const isUnique = click && unique.checkPair(link.visitorKey + visitorId, `${link.ipKey}${ipDigest}|${agent.id}`, nowMs);
+    const isUnique = click && unique.checkPair(link.visitorKey + visitorId, `${link.ipKey}${ipDigest}|${agent.id}`, nowMs, freshVisitor);
     const record: ClickEventRecord = {
       _id: new Types.ObjectId(),
       linkId: target.linkId,

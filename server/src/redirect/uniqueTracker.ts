@@ -32,10 +32,14 @@ export class UniqueTracker {
     return unique;
   }
 
-  /** `check([a, b], now)` without the array (the redirect calls this once per visit): one lookup per key. */
-  checkPair(a: string, b: string, now: number): boolean {
+  /**
+   * `check([a, b], now)` without the array (the redirect calls this once per visit): one lookup per key.
+   * `aIsNew`: the caller knows `a` cannot have been seen (it contains a visitor id minted just now), so
+   * its lookup is skipped.
+   */
+  checkPair(a: string, b: string, now: number, aIsNew = false): boolean {
     this.sweep(now);
-    const ea = this.seen.get(a);
+    const ea = aIsNew ? undefined : this.seen.get(a);
     const eb = this.seen.get(b);
     const unique = !(ea !== undefined && ea > now) && !(eb !== undefined && eb > now);
     this.remember(a, ea, now);

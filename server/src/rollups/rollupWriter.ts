@@ -173,20 +173,23 @@ export class RollupWriter {
     }
     if (counters.length === 0) return;
     const buckets = cachedBuckets(fact.at, fact.timezone);
-    for (const entry of this.liveEntries(fact.shopId, buckets)) for (const c of counters) entry.inc[c] = (entry.inc[c] ?? 0) + counts[c]!;
+    for (const slot of this.liveSlots(fact.shopId, buckets)) {
+      const entry = this.entryAt(this.live, slot);
+      for (const c of counters) entry.inc[c] = (entry.inc[c] ?? 0) + counts[c]!;
+    }
     for (const entry of this.bulkEntries(fact, buckets)) for (const c of counters) entry.inc[c] = (entry.inc[c] ?? 0) + counts[c]!;
     this.scheduleLive();
   }
 
-  /** The shop's two live-lane entries; their document ids are remembered per shop and bucket pair (no string builds per click). */
-  private liveEntries(shopId: string, buckets: [Bucket, Bucket]): [PendingBucket, PendingBucket] {
+  /** The shop's two live-lane buckets; their document ids are remembered per shop and bucket pair (no string builds per click). */
+  private liveSlots(shopId: string, buckets: [Bucket, Bucket]): Slot[] {
     let memo = this.shopSlots.get(shopId);
     if (!memo || memo.buckets !== buckets) {
       if (this.shopSlots.size >= 100_000) this.shopSlots.clear();
       memo = { buckets, slots: buckets.map((bucket) => this.slot(shopId, 'shop', shopId, bucket)) };
       this.shopSlots.set(shopId, memo);
     }
-    return [this.entryAt(this.live, memo.slots[0]!), this.entryAt(this.live, memo.slots[1]!)];
+    return memo.slots;
   }
 
   /**
