@@ -107,6 +107,30 @@ function cachedBuckets(at: Date, timezone: string): [Bucket, Bucket] {
 }
 
 /**
+ * `inc[c] += v` with a named property per counter: a click does twelve of these, and an access by a
+ * variable key (`inc[c]`) on objects of several shapes is a slow megamorphic lookup each time.
+ */
+function bumpCounter(inc: Partial<Record<RollupCounter, number>>, c: RollupCounter, v: number): void {
+  switch (c) {
+    case 'clicks':
+      inc.clicks = (inc.clicks ?? 0) + v;
+      return;
+    case 'uniqueClicks':
+      inc.uniqueClicks = (inc.uniqueClicks ?? 0) + v;
+      return;
+    case 'botClicks':
+      inc.botClicks = (inc.botClicks ?? 0) + v;
+      return;
+    case 'previews':
+      inc.previews = (inc.previews ?? 0) + v;
+      return;
+    default:
+      // Orders and refunds: far rarer than clicks.
+      inc[c] = (inc[c] ?? 0) + v;
+  }
+}
+
+/**
  * Buffers counter increments in memory, merged per bucket document, and writes them in ordered
  * bulk `$inc` upserts — behind the click and order paths, never on the request.
  *
@@ -175,9 +199,9 @@ export class RollupWriter {
     const buckets = cachedBuckets(fact.at, fact.timezone);
     for (const slot of this.liveSlots(fact.shopId, buckets)) {
       const entry = this.entryAt(this.live, slot);
-      for (const c of counters) entry.inc[c] = (entry.inc[c] ?? 0) + counts[c]!;
+      for (const c of counters) bumpCounter(entry.inc, c, counts[c]!);
     }
-    for (const entry of this.bulkEntries(fact, buckets)) for (const c of counters) entry.inc[c] = (entry.inc[c] ?? 0) + counts[c]!;
+    for (const entry of this.bulkEntries(fact, buckets)) for (const c of counters) bumpCounter(entry.inc, c, counts[c]!);
     this.scheduleLive();
   }
 
