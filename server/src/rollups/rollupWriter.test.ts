@@ -4,6 +4,7 @@ import { rollupCollection } from '../models/Rollup';
 import { RollupWriter } from './rollupWriter';
 import { readRollups, sumBuckets } from './rollupReader';
 import { bucketsFor, monthRange } from './buckets';
+import { WriterRegistry } from './writerRegistry';
 
 useTestDatabase();
 
@@ -32,6 +33,15 @@ describe('bucketsFor (shop time zone)', () => {
 });
 
 describe('RollupWriter', () => {
+  it('registers itself on its first flush, so live readers find its documents without a scan', async () => {
+    const writer = new RollupWriter({ intervalMs: 0, writerId: 'rebuild-run-1' });
+    const before = await new WriterRegistry().writers();
+    expect(before).not.toContain('rebuild-run-1');
+    writer.add({ shopId: '9'.repeat(24), timezone: TZ, at: new Date(), productId: 'p1', resellerId: 'r1', linkId: 'l1', segment: 'buzzer', channel: 'whatsapp', counts: { clicks: 1 } });
+    await writer.flush();
+    expect(await new WriterRegistry().writers()).toContain('rebuild-run-1');
+  });
+
   it('merges increments per bucket and writes every scope, hour and day', async () => {
     const writer = new RollupWriter({ intervalMs: 0 });
     const at = new Date('2026-11-21T16:59:59Z');

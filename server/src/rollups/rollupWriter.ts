@@ -5,6 +5,7 @@ import { writesAreSerialized } from '../db/writeLock';
 import type { Logger } from '../lib/logger';
 import { ROLLUP_COUNTERS, rollupCollection, type RollupCounter, type RollupGranularity, type RollupScope } from '../models/Rollup';
 import { bucketsFor, type Bucket } from './buckets';
+import { registerWriter } from './writerRegistry';
 
 /** One thing that happened, as the click and order paths report it; counts may be negative (a refund). */
 export interface RollupFact {
@@ -85,6 +86,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * for the rest of the server's pool (20 connections × 2 each).
  */
 const FERRETDB_CHUNK = 32;
+/** How often a writer renews its `rollup_writers` entry (well inside the registry's 50 h window). */
+const REGISTER_EVERY_MS = 10 * 60_000;
 
 export function rollupDocId(shopId: string, scope: RollupScope, key: string, granularity: RollupGranularity, period: string, writer: string): string {
   return `${shopId}|${scope}|${key}|${granularity}|${period}|${writer}`;
@@ -162,6 +165,7 @@ export class RollupWriter {
   private listeners: Array<(generation: number) => void> = [];
   private chain: Promise<void> = Promise.resolve();
   private running = false;
+  private registeredAt = Number.NEGATIVE_INFINITY;
   private failures = 0;
   private retryAt = 0;
   private timer?: NodeJS.Timeout;
@@ -338,6 +342,21 @@ export class RollupWriter {
     });
   }
 
+  /**
+   * Every writer (servers and the rebuild command alike) says in `rollup_writers` that it owns bucket
+   * documents, so live readers find its documents by exact `_id`. Best effort: a failed registration
+   * is tried again at the next flush and never holds counters back.
+   */
+  private async registerSelf(): Promise<void> {
+    if (Date.now() - this.registeredAt < REGISTER_EVERY_MS) return;
+    try {
+      await registerWriter(this.writerId);
+      this.registeredAt = Date.now();
+    } catch {
+      // The database is down: the flush below retries with backoff, and so will this.
+    }
+  }
+
   private get chunkSize(): number {
     return this.chunkOption ?? (writesAreSerialized() ? FERRETDB_CHUNK : 500);
   }
@@ -349,6 +368,7 @@ export class RollupWriter {
   private async flushNow(maxAttempts: number): Promise<void> {
     this.running = true;
     try {
+      await this.registerSelf();
       for (let attempt = 1; ; attempt += 1) {
         try {
           let cutBulk = false;
