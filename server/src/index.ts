@@ -1,7 +1,7 @@
 import { loadConfig, ConfigError, type Config } from './config/env';
 import { createLogger } from './lib/logger';
 import { Lifecycle } from './lib/lifecycle';
-import { resolveDatabaseEngine, uriWithDatabase } from './db/engine';
+import { SERVICE_DATABASE, resolveConfiguredEngine, uriWithDatabase } from './db/engine';
 import { connectDatabase, disconnectDatabase } from './db/connection';
 import { createTularServer } from './server';
 import { EventBus } from './events/bus';
@@ -49,17 +49,11 @@ async function main(): Promise<void> {
 
   // Each step registers its shutdown hook as soon as it exists, and start-up ends early once signalled.
   const start = async (): Promise<void> => {
-    const engine = await resolveDatabaseEngine({
-      mongodbUri: config.mongodbUri,
-      choice: config.dbEngine,
-      dataDir: config.dataDir,
-      cacheDir: config.cacheDir,
-      log: (msg) => logger.info(msg),
-    });
+    const engine = await resolveConfiguredEngine(config, (msg) => logger.info(msg));
     lifecycle.onShutdown('database engine', engine.stop);
     logger.info({ engine: engine.kind }, `database engine: ${engine.kind} — ${engine.reason}`);
     if (signalled) return;
-    await connectDatabase(uriWithDatabase(engine.uri, 'tular'));
+    await connectDatabase(uriWithDatabase(engine.uri, SERVICE_DATABASE));
     lifecycle.onShutdown('database connection', disconnectDatabase);
     if (signalled) return;
 

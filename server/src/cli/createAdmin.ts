@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { AuthRegisterSchema } from '@tular/shared';
 import { loadConfig } from '../config/env';
-import { resolveDatabaseEngine, uriWithDatabase } from '../db/engine';
-import { connectDatabase, disconnectDatabase } from '../db/connection';
+import { withServiceDatabase } from './withServiceDatabase';
 import { UserModel } from '../models/User';
 import { hashPassword } from '../lib/password';
 import { inviteCode } from '../lib/codes';
@@ -21,15 +20,7 @@ async function main(): Promise<void> {
     role: 'owner',
   });
   const config = loadConfig();
-  const engine = await resolveDatabaseEngine({
-    mongodbUri: config.mongodbUri,
-    choice: config.dbEngine,
-    dataDir: config.dataDir,
-    cacheDir: config.cacheDir,
-    log: (m) => console.log(m),
-  });
-  try {
-    await connectDatabase(uriWithDatabase(engine.uri, 'tular'));
+  await withServiceDatabase(config, async () => {
     const user = await UserModel.create({
       name: input.name,
       email: input.email,
@@ -39,10 +30,7 @@ async function main(): Promise<void> {
       inviteCode: inviteCode(),
     });
     console.log(`admin ${user.email} created (${user.id})`);
-  } finally {
-    await disconnectDatabase();
-    await engine.stop();
-  }
+  });
 }
 
 main().catch((err: unknown) => {

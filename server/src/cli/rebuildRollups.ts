@@ -1,7 +1,6 @@
 import { ObjectIdSchema } from '@tular/shared';
 import { loadConfig } from '../config/env';
-import { resolveDatabaseEngine, uriWithDatabase } from '../db/engine';
-import { connectDatabase, disconnectDatabase } from '../db/connection';
+import { withServiceDatabase } from './withServiceDatabase';
 import { rebuildRollups } from '../rollups/rollupRebuilder';
 
 /** `npm run rollups:rebuild -w @tular/server [-- <shopId>]`: recompute stats rollups: orders for all time, clicks inside the raw-event retention window. */
@@ -12,25 +11,14 @@ async function main(): Promise<void> {
   }
   const shopId = arg || undefined;
   const config = loadConfig();
-  const engine = await resolveDatabaseEngine({
-    mongodbUri: config.mongodbUri,
-    choice: config.dbEngine,
-    dataDir: config.dataDir,
-    cacheDir: config.cacheDir,
-    log: (m) => console.log(m),
-  });
-  try {
-    await connectDatabase(uriWithDatabase(engine.uri, 'tular'));
+  await withServiceDatabase(config, async () => {
     const started = Date.now();
     const result = await rebuildRollups({ shopId, clickRetentionDays: config.clickRetentionDays });
     console.log(
       `rollups rebuilt for ${result.shops} shop(s): ${result.clicks} clicks, ${result.orders} orders, ${result.deleted} old documents replaced, ` +
         `click counters kept in ${result.keptClickBuckets} bucket documents older than CLICK_RETENTION_DAYS=${config.clickRetentionDays}, in ${Date.now() - started} ms`,
     );
-  } finally {
-    await disconnectDatabase();
-    await engine.stop();
-  }
+  });
 }
 
 main().catch((err: unknown) => {

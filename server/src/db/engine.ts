@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Config } from '../config/env';
 import { ensureFerretdb, startFerretdb, FERRETDB_VERSION } from './ferretdb';
 
 export type EngineKind = 'uri' | 'memory-server' | 'ferretdb';
@@ -119,4 +120,15 @@ export function uriWithDatabase(serverUri: string, dbName: string): string {
   if (url.pathname && url.pathname !== '/') return serverUri;
   url.pathname = `/${dbName}`;
   return url.toString();
+}
+
+/** The database the service and its commands (admin:create, rollups:rebuild) use on an engine. */
+export const SERVICE_DATABASE = 'tular';
+
+/** Resolves the engine the configuration asks for, persisting under DATA_DIR: `npm start` and the CLI commands alike. */
+export function resolveConfiguredEngine(
+  config: Pick<Config, 'mongodbUri' | 'dbEngine' | 'dataDir' | 'cacheDir'>,
+  log: (msg: string) => void,
+): Promise<DatabaseEngine> {
+  return resolveDatabaseEngine({ mongodbUri: config.mongodbUri, choice: config.dbEngine, dataDir: config.dataDir, cacheDir: config.cacheDir, log });
 }
