@@ -1,4 +1,5 @@
 import type { Channel, Segment } from './enums';
+import type { StatsCounts } from './stats';
 
 /**
  * Live events pushed over socket.io (the client subscribes to these names). Bursts are coalesced
@@ -24,6 +25,26 @@ export interface LiveBatch<T> {
   sentAt: string;
 }
 
+/**
+ * One server instance's share of a shop's counters for one local day: everything that instance
+ * counted (`writer` is its rollup writer id), stored or not yet. `v` grows with every increment the
+ * instance makes, so of two parts of the same writer and day the one with the higher `v` is the newer
+ * (equal `v`: the same counts). A dashboard keeps the newest part per writer and shows their sum —
+ * never a stale snapshot below what an event already showed, never a click twice (see README
+ * "Live stats"). A writer that only ever stored (a rebuild run, an older build) has `v` 0.
+ */
+export interface LiveCountsPart extends StatsCounts {
+  writer: string;
+  v: number;
+}
+
+/** Carried by `click` and `order` messages to a shop room: the sending instance's part of `day`, as of sending. */
+export interface LiveDayPart {
+  /** The shop's local date the part counts. */
+  day: string;
+  part: LiveCountsPart;
+}
+
 export interface LiveClickItem {
   linkId: string;
   productId: string | null;
@@ -33,7 +54,7 @@ export interface LiveClickItem {
   count: number;
 }
 
-export interface LiveClickEvent extends LiveBatch<LiveClickItem> {
+export interface LiveClickEvent extends LiveBatch<LiveClickItem>, Partial<LiveDayPart> {
   /** Human clicks (kind `click`) in this message, and how many were unique. */
   clicks: number;
   uniqueClicks: number;
@@ -56,7 +77,7 @@ export interface LiveOrderItem {
   total: number;
   at: string;
 }
-export type LiveOrderEvent = LiveBatch<LiveOrderItem>;
+export type LiveOrderEvent = LiveBatch<LiveOrderItem> & Partial<LiveDayPart>;
 
 export interface LiveCommissionItem {
   shopId: string;
@@ -87,7 +108,13 @@ export interface LiveMembershipItem {
 }
 export type LiveMembershipEvent = LiveBatch<LiveMembershipItem>;
 
-/** Today's totals for the room (the shop's, or the reseller's across shops), every few seconds. */
+/**
+ * Today's totals for the room (the shop's, or the reseller's across shops), every few seconds and
+ * when a socket joins. For a shop room the counters are the sum of `parts`: every writer's stored
+ * counters, with the sending instance's own part taken from memory (so it includes what is not stored
+ * yet). Another instance's not-yet-stored clicks reach the dashboard through that instance's `click`
+ * parts. A reseller room's counters are the stored ones (no parts).
+ */
 export interface LiveStatsEvent {
   room: string;
   /** Local date of "today" (the shop's time zone; for a reseller, Asia/Jakarta's). */
@@ -103,6 +130,8 @@ export interface LiveStatsEvent {
   conversionBp: number;
   epc: number;
   aov: number;
+  /** Shop rooms: one part per writer (see LiveCountsPart). */
+  parts?: LiveCountsPart[];
   sentAt: string;
 }
 

@@ -2,13 +2,13 @@ import type http from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import Redis from 'ioredis';
-import { computeStatsMetrics, type LiveClientEvents, type LiveServerEvents, type LiveStatsEvent } from '@tular/shared';
+import { computeStatsMetrics, type LiveClientEvents, type LiveCountsPart, type LiveServerEvents, type LiveStatsEvent } from '@tular/shared';
 import type { AppDeps } from '../appDeps';
 import type { AuthUser } from '../lib/authUser';
 import { verifyAccessToken } from '../lib/accessTokens';
 import { AppError } from '../lib/errors';
 import { ShopModel } from '../models/Shop';
-import { emptyCounts } from '../models/Rollup';
+import { addCounts, emptyCounts, type RollupCounts } from '../models/Rollup';
 import { bucketsFor } from '../rollups/buckets';
 import type { ClickHappened, CommissionChanged, MembershipChanged, OrderChanged, PayoutChanged, ShopChanged } from '../events/bus';
 import { ListAccumulator, RoomCoalescer } from './coalescer';
@@ -169,8 +169,26 @@ export function attachRealtime(server: http.Server, deps: AppDeps, options: Real
     });
   });
 
+  const localWriter = deps.rollups.writerId;
+  const partOf = (writer: string, v: number, counts: RollupCounts): LiveCountsPart => ({ writer, v, ...counts });
+  // Messages are sent once the synchronous work that caused them is done: an order's counters are
+  // added right after its event (salesEvents), and the part below should include them.
+  let unsent = 0;
   const coalescer = new RoomCoalescer((room, event, payload) => {
-    (io.to(room) as unknown as LooseEmitter).emit(event, { room, ...(payload as object), sentAt: new Date().toISOString() });
+    unsent += 1;
+    queueMicrotask(() => {
+      unsent -= 1;
+      const out: Record<string, unknown> = { room, ...(payload as object), sentAt: new Date().toISOString() };
+      if ((event === 'click' || event === 'order') && room.startsWith('shop:')) {
+        // This instance's running total of the shop's day, stored or not: the dashboard shows it at once.
+        const tally = deps.rollups.latestTally(room.slice(5));
+        if (tally) {
+          out.day = tally.day;
+          out.part = partOf(localWriter, tally.v, tally.counts);
+        }
+      }
+      (io.to(room) as unknown as LooseEmitter).emit(event, out);
+    });
   }, options.coalesceMs ?? 250);
 
   const roomsOf = (shopId: string, resellerId?: string | null): string[] => (resellerId ? [shopRoom(shopId), resellerRoom(resellerId)] : [shopRoom(shopId)]);
@@ -233,16 +251,27 @@ export function attachRealtime(server: http.Server, deps: AppDeps, options: Real
     const now = new Date();
     // A caller asking for fresh numbers may also have just started a writer elsewhere.
     if (reuse.fresh) writers.invalidate();
-    const [shops, resellers] = await Promise.all([totals.totals('shop', shopIds, now, reuse), totals.totals('reseller', resellerIds, now, reuse)]);
+    const [shops, resellers] = await Promise.all([totals.stored('shop', shopIds, now, reuse), totals.totals('reseller', resellerIds, now, reuse)]);
     const jakartaToday = bucketsFor(now, 'Asia/Jakarta')[1].period;
-    const sentAt = now.toISOString();
+    const sentAt = new Date().toISOString();
     const zones = await timezones.resolve(shopIds);
-    const send = (room: string, day: string, counts = emptyCounts()): void => {
-      const payload: LiveStatsEvent = { room, day, ...computeStatsMetrics(counts), sentAt };
+    const send = (room: string, day: string, counts = emptyCounts(), parts?: LiveCountsPart[]): void => {
+      const payload: LiveStatsEvent = { room, day, ...computeStatsMetrics(counts), ...(parts ? { parts } : {}), sentAt };
       // Each instance serves its own sockets; a broadcast would repeat the snapshot per instance.
       io.local.to(room).emit('stats', payload);
     };
-    for (const id of shopIds) send(shopRoom(id), bucketsFor(now, zones.get(id) ?? 'Asia/Jakarta')[1].period, shops.get(id));
+    for (const id of shopIds) {
+      const day = bucketsFor(now, zones.get(id) ?? 'Asia/Jakarta')[1].period;
+      // Every writer's stored part, except this instance's own, which is read from memory as it is
+      // now (stored or not), so the snapshot never lags what this instance's events already showed.
+      const parts = new Map<string, LiveCountsPart>();
+      for (const [writer, p] of shops.get(id)?.parts ?? []) parts.set(writer, partOf(writer, p.v, p.counts));
+      const tally = deps.rollups.dayTally(id, day);
+      if (tally && tally.v >= (parts.get(localWriter)?.v ?? 0)) parts.set(localWriter, partOf(localWriter, tally.v, tally.counts));
+      const total = emptyCounts();
+      for (const p of parts.values()) addCounts(total, p);
+      send(shopRoom(id), day, total, [...parts.values()]);
+    }
     for (const id of resellerIds) send(resellerRoom(id), jakartaToday, resellers.get(id));
   };
 
@@ -293,6 +322,8 @@ export function attachRealtime(server: http.Server, deps: AppDeps, options: Real
       bus.off('membership', onMembership);
       bus.off('shop', onShop);
       coalescer.close();
+      // Let the last coalesced messages leave (they go out on a microtask) before the sockets close.
+      while (unsent > 0) await Promise.resolve();
       io.local.disconnectSockets(true);
       // Not io.close(): that would also close the HTTP server, whose graceful stop server.ts owns.
       io.engine.close();

@@ -1,5 +1,5 @@
 import { DEFAULT_TIMEZONE } from '@tular/shared';
-import { addCounts, emptyCounts, rollupCollection, type RollupCounts, type RollupScope } from '../models/Rollup';
+import { addCounts, emptyCounts, rollupCollection, type RollupCounts, type RollupRecord, type RollupScope } from '../models/Rollup';
 import { MembershipModel } from '../models/Membership';
 import { ShopModel } from '../models/Shop';
 import { bucketsFor } from '../rollups/buckets';
@@ -16,6 +16,11 @@ export class ShopTimezones {
 
   forget(shopId: string): void {
     this.cache.delete(shopId);
+  }
+
+  /** The zone if cached (no read). */
+  known(shopId: string): string | undefined {
+    return this.cache.get(shopId);
   }
 
   async resolve(shopIds: Iterable<string>): Promise<Map<string, string>> {
@@ -38,10 +43,27 @@ export interface TodayTotalsOptions {
   resellerShopsMs?: number;
 }
 
+/** One writer's stored counters of a key's day; `v` is the `liveV` the live lane stored with them (0 if none). */
+export interface StoredPart {
+  v: number;
+  counts: RollupCounts;
+}
+
+/** A key's stored counters for today: the sum, and per writer. */
+export interface StoredDay {
+  total: RollupCounts;
+  parts: Map<string, StoredPart>;
+}
+
 interface Entry {
   startedAt: number;
   settled: boolean;
-  value: Promise<RollupCounts>;
+  value: Promise<StoredDay>;
+}
+
+interface PlannedRead {
+  id: string;
+  writer: string;
 }
 
 const today = (now: Date, timezone: string): string => bucketsFor(now, timezone)[1].period;
@@ -79,12 +101,19 @@ export class TodayTotals {
    * Totals for `keys`; `maxAgeMs` is how old a finished read may be to be reused (0: read anew,
    * though a read still in flight is joined unless `fresh`).
    */
-  async totals(scope: TotalsScope, keys: string[], now = new Date(), { maxAgeMs = 0, fresh = false }: { maxAgeMs?: number; fresh?: boolean } = {}): Promise<Map<string, RollupCounts>> {
+  async totals(scope: TotalsScope, keys: string[], now = new Date(), reuse: { maxAgeMs?: number; fresh?: boolean } = {}): Promise<Map<string, RollupCounts>> {
     const out = new Map<string, RollupCounts>();
+    for (const [key, day] of await this.stored(scope, keys, now, reuse)) out.set(key, day.total);
+    return out;
+  }
+
+  /** Like totals(), with each writer's share (for a shop key: one document per writer, `v` its stored `liveV`). */
+  async stored(scope: TotalsScope, keys: string[], now = new Date(), { maxAgeMs = 0, fresh = false }: { maxAgeMs?: number; fresh?: boolean } = {}): Promise<Map<string, StoredDay>> {
+    const out = new Map<string, StoredDay>();
     const unique = [...new Set(keys)];
     if (unique.length === 0) return out;
     const pending: string[] = [];
-    const promises = new Map<string, Promise<RollupCounts>>();
+    const promises = new Map<string, Promise<StoredDay>>();
     for (const key of unique) {
       const e = this.entries.get(`${scope}:${key}`);
       const reusable = e && !fresh && (!e.settled || e.startedAt >= now.getTime() - maxAgeMs);
@@ -125,16 +154,16 @@ export class TodayTotals {
   }
 
   /** The `_id`s of every writer's day document for each key. */
-  private async prepare(scope: TotalsScope, keys: string[], now: Date): Promise<Map<string, string[]>> {
+  private async prepare(scope: TotalsScope, keys: string[], now: Date): Promise<Map<string, PlannedRead[]>> {
     const writers = await this.writers.writers(now);
     const shopsOf = scope === 'shop' ? new Map(keys.map((k) => [k, [k]])) : await this.shopsOfResellers(keys, now);
     const zones = await this.timezones.resolve([...shopsOf.values()].flat());
-    const plan = new Map<string, string[]>();
+    const plan = new Map<string, PlannedRead[]>();
     for (const key of keys) {
-      const ids: string[] = [];
+      const ids: PlannedRead[] = [];
       for (const shopId of shopsOf.get(key) ?? []) {
         const day = today(now, zones.get(shopId) ?? DEFAULT_TIMEZONE);
-        for (const w of writers) ids.push(rollupDocId(shopId, scope, key, 'day', day, w));
+        for (const writer of writers) ids.push({ id: rollupDocId(shopId, scope, key, 'day', day, writer), writer });
       }
       plan.set(key, ids);
     }
@@ -164,11 +193,21 @@ export class TodayTotals {
     return out;
   }
 
-  private async readKey(ids: string[]): Promise<RollupCounts> {
+  private async readKey(reads: PlannedRead[]): Promise<StoredDay> {
     const total = emptyCounts();
-    const docs = await Promise.all(ids.map((id) => this.limited(() => rollupCollection().findOne({ _id: id }, { projection: { lastFlush: 0 } }))));
-    for (const d of docs) if (d) addCounts(total, d);
-    return total;
+    const parts = new Map<string, StoredPart>();
+    const docs = await Promise.all(reads.map(({ id }) => this.limited(() => rollupCollection().findOne({ _id: id }, { projection: { lastFlush: 0 } }))));
+    docs.forEach((d, i) => {
+      if (!d) return;
+      addCounts(total, d);
+      const writer = reads[i]!.writer;
+      const part = parts.get(writer) ?? { v: 0, counts: emptyCounts() };
+      addCounts(part.counts, d);
+      // A reseller key sums several shops per writer: there `v` is only the newest of them.
+      part.v = Math.max(part.v, (d as RollupRecord & { liveV?: number }).liveV ?? 0);
+      parts.set(writer, part);
+    });
+    return { total, parts };
   }
 
   private async limited<T>(fn: () => Promise<T>): Promise<T> {

@@ -5,15 +5,9 @@ import { clickFact } from '../rollups/rollupFacts';
 import { ClickEventModel, type ClickEventRecord } from '../models/ClickEvent';
 import type { ResolvedLink } from './linkCache';
 
-/**
- * What the buffer needs from the rollup writer (deps.rollups): `liveGeneration` right after `add` is
- * the live batch that will store the fact's shop counters, `onDurable` says when a batch is stored.
- * A sink without them (unit tests) counts as durable at once.
- */
+/** What the buffer needs from the rollup writer (deps.rollups). */
 export interface RollupSink {
   add(fact: RollupFact): unknown;
-  readonly liveGeneration?: number;
-  onDurable?(listener: (generation: number) => void): void;
 }
 
 export interface ClickBufferOptions {
@@ -26,8 +20,6 @@ export interface ClickBufferOptions {
   /** Past this many buffered raw events (the database is down or too slow), raw events are shed; their counts are kept. */
   highWater?: number;
   maxBackoffMs?: number;
-  /** Live events waiting for their counters to be stored, at most; older ones are dropped (counted) past it. */
-  liveHighWater?: number;
 }
 
 export interface ClickBufferStats {
@@ -41,20 +33,15 @@ export interface ClickBufferStats {
   retries: number;
   /** Raw events still unwritten when shutdown gave up (the database stayed down); logged as an error. */
   lost: number;
-  /** Live `click` events waiting for their shop counters to be stored. */
-  livePending: number;
-  /** Live events dropped because the counters stayed unwritten too long (the counters themselves are kept). */
-  liveDropped: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 const yieldToIo = (): Promise<void> => new Promise((r) => setImmediate(r));
-const LIVE_SLICE = 256;
 
 /**
  * Every click is counted at once (rollup increments, exact, in memory, coalesced per bucket) and its
- * live `click` event is emitted as soon as the rollup writer has stored the shop counters it belongs
- * to — independently of the raw events, which are appended here and written behind the redirect in
+ * live `click` event is emitted at once too (the dashboard shows the in-memory counters, see
+ * RollupWriter.dayTally: live latency does not depend on the database) — independently of the raw events, which are appended here and written behind the redirect in
  * unordered `insertMany` batches (client-made `_id`s, so a retried batch that partly landed is stored
  * once — a duplicate key means "already there"). A failed batch is kept and retried with exponential
  * backoff. Memory stays bounded: past a high-water mark raw events are shed — counted, logged and in
@@ -72,28 +59,14 @@ export class ClickBuffer {
   private readonly batchSize: number;
   private readonly highWater: number;
   private readonly maxBackoffMs: number;
-  private readonly liveHighWater: number;
-  private counters = { written: 0, shed: 0, retries: 0, lost: 0, liveDropped: 0 };
+  private counters = { written: 0, shed: 0, retries: 0, lost: 0 };
   private lastShedLog = 0;
   private loggedShed = 0;
-  /** Live events in click order with the generation each waits for (parallel arrays, read from liveHead). */
-  private liveEvents: ClickHappened[] = [];
-  private liveGenerations: number[] = [];
-  private liveHead = 0;
-  private liveDurable = 0;
-  private liveDraining = false;
-  private readonly waitsForDurable: boolean;
 
   constructor(private readonly opts: ClickBufferOptions) {
     this.batchSize = opts.batchSize ?? 500;
     this.highWater = opts.highWater ?? 50_000;
     this.maxBackoffMs = opts.maxBackoffMs ?? 5000;
-    this.liveHighWater = opts.liveHighWater ?? 20_000;
-    this.waitsForDurable = typeof opts.rollups.onDurable === 'function';
-    opts.rollups.onDurable?.((generation) => {
-      this.liveDurable = generation;
-      void this.drainLive();
-    });
     this.timer = setInterval(() => {
       if (!this.running && this.queue.length > 0) void this.flush();
       this.reportShed(false);
@@ -124,7 +97,7 @@ export class ClickBuffer {
     if (target.ids.product) event.productId = target.ids.product;
     if (resellerId) event.resellerId = resellerId;
     if (target.segment) event.segment = target.segment;
-    this.live(event, this.opts.rollups.liveGeneration ?? 0);
+    this.opts.bus.emit('click', event);
 
     if (this.queue.length + this.inflight.length >= this.highWater) {
       this.counters.shed += 1;
@@ -143,8 +116,6 @@ export class ClickBuffer {
       shed: this.counters.shed,
       retries: this.counters.retries,
       lost: this.counters.lost,
-      livePending: this.liveEvents.length - this.liveHead,
-      liveDropped: this.counters.liveDropped,
     };
   }
 
@@ -189,54 +160,6 @@ export class ClickBuffer {
       { shed, buffered: this.queue.length + this.inflight.length },
       'click buffer full: shedding raw click events (their rollup counts and live events are kept)',
     );
-  }
-
-  private live(event: ClickHappened, generation: number): void {
-    if (!this.waitsForDurable || generation <= this.liveDurable) {
-      this.opts.bus.emit('click', event);
-      return;
-    }
-    this.liveEvents.push(event);
-    this.liveGenerations.push(generation);
-    const pending = this.liveEvents.length - this.liveHead;
-    if (pending > this.liveHighWater) {
-      // The counters are stuck (database away): the oldest notifications go, the counts stay.
-      this.liveHead += pending - this.liveHighWater;
-      this.counters.liveDropped += pending - this.liveHighWater;
-      this.compactLive();
-    }
-  }
-
-  /** Emits, in click order, every live event whose counters are now stored; in slices, so a big release never stalls redirects. */
-  private async drainLive(): Promise<void> {
-    if (this.liveDraining) return;
-    this.liveDraining = true;
-    try {
-      while (this.liveHead < this.liveEvents.length && this.liveGenerations[this.liveHead]! <= this.liveDurable) {
-        const end = Math.min(this.liveEvents.length, this.liveHead + LIVE_SLICE);
-        while (this.liveHead < end && this.liveGenerations[this.liveHead]! <= this.liveDurable) {
-          const event = this.liveEvents[this.liveHead]!;
-          this.liveHead += 1;
-          this.opts.bus.emit('click', event);
-        }
-        this.compactLive();
-        if (this.liveHead < this.liveEvents.length && this.liveGenerations[this.liveHead]! <= this.liveDurable) await yieldToIo();
-      }
-    } finally {
-      this.liveDraining = false;
-    }
-  }
-
-  private compactLive(): void {
-    if (this.liveHead === this.liveEvents.length) {
-      this.liveEvents = [];
-      this.liveGenerations = [];
-      this.liveHead = 0;
-    } else if (this.liveHead > 4096 && this.liveHead * 2 > this.liveEvents.length) {
-      this.liveEvents = this.liveEvents.slice(this.liveHead);
-      this.liveGenerations = this.liveGenerations.slice(this.liveHead);
-      this.liveHead = 0;
-    }
   }
 
   private async drain(): Promise<void> {

@@ -117,7 +117,7 @@ describe('database outage during click traffic', () => {
     expect(buffer.stats()).toMatchObject({ written: 2, lost: 0 });
   });
 
-  it('counts a click and announces it live once its shop counters are stored, while raw inserts keep failing', async () => {
+  it('counts a click and announces it live at once, while raw inserts keep failing', async () => {
     const { code } = await seedCode();
     await app.http.get(`/r/${code}`).set('User-Agent', BROWSER).expect(302);
     await app.redirect.clicks.flush();
@@ -139,8 +139,10 @@ describe('database outage during click traffic', () => {
       for (let i = 0; i < 100 && heard.length === 0; i += 1) await sleep(20);
       expect(heard).toHaveLength(1);
       expect(heard[0]! - sent).toBeLessThan(1000);
+      // Its counters are stored behind it (the live lane), raw inserts failing or not.
+      for (let i = 0; i < 100 && (await dayClicks()) === before; i += 1) await sleep(20);
       expect(await dayClicks()).toBe(before + 1);
-      expect(app.redirect.clicks.stats()).toMatchObject({ buffered: 1, livePending: 0 });
+      expect(app.redirect.clicks.stats()).toMatchObject({ buffered: 1 });
     } finally {
       spy.mockRestore();
       app.deps.bus.off('click', listener);

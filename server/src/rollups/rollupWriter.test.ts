@@ -1,7 +1,7 @@
 import { useTestDatabase } from '../../test/harness';
 import { writesAreSerialized } from '../db/writeLock';
-import { rollupCollection } from '../models/Rollup';
-import { RollupWriter } from './rollupWriter';
+import { rollupCollection, type RollupRecord } from '../models/Rollup';
+import { rollupDocId, RollupWriter } from './rollupWriter';
 import { readRollups, sumBuckets } from './rollupReader';
 import { bucketsFor, monthRange } from './buckets';
 import { WriterRegistry } from './writerRegistry';
@@ -142,31 +142,35 @@ describe('RollupWriter', () => {
     expect(await rollupCollection().countDocuments({ shopId, scope: 'shop' })).toBe(2);
   }, 60_000);
 
-  it('stores the live lane (shop counters) soon, without waiting behind the per-link backlog, and says which generation is durable', async () => {
+  it('keeps each shop’s day total in memory at once, and stores it soon (without waiting behind the per-link backlog) with the version it matches', async () => {
     const busyShop = 'f'.repeat(24);
     const quietShop = '1'.repeat(24);
     const writer = new RollupWriter({ liveIntervalMs: 20, chunkSize: writesAreSerialized() ? 8 : 2 });
-    const durable: Array<{ generation: number; backlog: number }> = [];
-    let quietGeneration = 0;
-    let resolveQuiet!: () => void;
-    const quietStored = new Promise<void>((r) => (resolveQuiet = r));
-    writer.onDurable((generation) => {
-      durable.push({ generation, backlog: writer.backlog });
-      if (quietGeneration && generation >= quietGeneration) resolveQuiet();
-    });
     try {
       const at = new Date();
+      const day = bucketsFor(at, TZ)[1].period;
       for (let i = 0; i < 500; i += 1) writer.add({ shopId: busyShop, timezone: TZ, at, linkId: `busy${i}`, counts: { clicks: 1 } });
-      // Let the writer start on the per-link backlog (1,000 buckets), then one click on a quiet shop.
+      expect(writer.dayTally(busyShop, day)).toMatchObject({ counts: { clicks: 500 } });
+      // Let the writer start on the per-link backlog (1,000 buckets), then two clicks on a quiet shop.
       await new Promise((r) => setTimeout(r, 150));
       writer.add({ shopId: quietShop, timezone: TZ, at, linkId: 'quiet', counts: { clicks: 1 } });
-      quietGeneration = writer.liveGeneration;
-      expect(writer.durableGeneration).toBeLessThan(quietGeneration);
-      await quietStored;
-      const [day] = await readRollups({ scope: 'shop', shopId: quietShop, granularity: 'day' });
-      expect(day!.clicks).toBe(1);
+      writer.add({ shopId: quietShop, timezone: TZ, at, linkId: 'quiet', counts: { clicks: 1, uniqueClicks: 1 } });
+      const tally = { ...writer.dayTally(quietShop, day)!, counts: { ...writer.dayTally(quietShop, day)!.counts } };
+      expect(tally.counts).toMatchObject({ clicks: 2, uniqueClicks: 1 });
+      expect(writer.latestTally(quietShop)).toMatchObject({ day, v: tally.v });
+      let stored: (RollupRecord & { liveV?: number }) | undefined;
+      let backlogWhenStored = 0;
+      for (let i = 0; i < 1000 && !stored; i += 1) {
+        const doc = await rollupCollection().findOne({ _id: rollupDocId(quietShop, 'shop', quietShop, 'day', day, writer.writerId) });
+        if (doc) {
+          stored = doc;
+          backlogWhenStored = writer.backlog;
+        } else await new Promise((r) => setTimeout(r, 10));
+      }
+      // The stored document holds the counts the in-memory total had at the version it carries.
+      expect(stored).toMatchObject({ clicks: 2, uniqueClicks: 1, liveV: tally.v });
       // The quiet shop's counter was stored while most per-link buckets were still waiting.
-      expect(durable.find((d) => d.generation >= quietGeneration)!.backlog).toBeGreaterThan(100);
+      expect(backlogWhenStored).toBeGreaterThan(100);
     } finally {
       await writer.close();
     }

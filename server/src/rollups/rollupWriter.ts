@@ -3,7 +3,7 @@ import mongoose from 'mongoose';
 import type { Channel, Segment } from '@tular/shared';
 import { writesAreSerialized } from '../db/writeLock';
 import type { Logger } from '../lib/logger';
-import { ROLLUP_COUNTERS, rollupCollection, type RollupCounter, type RollupGranularity, type RollupScope } from '../models/Rollup';
+import { emptyCounts, ROLLUP_COUNTERS, rollupCollection, type RollupCounter, type RollupCounts, type RollupGranularity, type RollupScope } from '../models/Rollup';
 import { bucketsFor, type Bucket } from './buckets';
 import { registerWriter } from './writerRegistry';
 
@@ -30,6 +30,23 @@ interface PendingBucket {
   period: string;
   start: Date;
   inc: Partial<Record<RollupCounter, number>>;
+  /** Live lane only: the writer's add sequence at the last add to it, stored as `liveV` (see LiveTally). */
+  v?: number;
+}
+
+/**
+ * This writer's running total of one shop's day, everything added since the process started — which
+ * is exactly what its own bucket document `<shop>|shop|<shop>|day|<day>|<writer>` will hold once
+ * written (writer ids are fresh per process). `v` is the writer's add sequence at the last add to it;
+ * the live lane stores the same number as `liveV` with the counters it writes, so "stored at v" and
+ * "in memory at v" are the same counts and a reader can tell which of two is newer.
+ */
+export interface LiveTally {
+  shopId: string;
+  day: string;
+  start: Date;
+  v: number;
+  counts: RollupCounts;
 }
 
 interface LinkMemo {
@@ -60,8 +77,6 @@ interface Batch {
   next: number;
   /** An attempt failed with an unknown outcome: later attempts must skip what already landed. */
   retried: boolean;
-  /** Live lane only: the generation this batch makes durable. */
-  generation: number;
 }
 
 export interface RollupWriterOptions {
@@ -88,6 +103,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const FERRETDB_CHUNK = 32;
 /** How often a writer renews its `rollup_writers` entry (well inside the registry's 50 h window). */
 const REGISTER_EVERY_MS = 10 * 60_000;
+/** Running day totals are kept this long after their day starts (a local day lies within the last 50 h). */
+const TALLY_KEEP_MS = 50 * 3_600_000;
 
 export function rollupDocId(shopId: string, scope: RollupScope, key: string, granularity: RollupGranularity, period: string, writer: string): string {
   return `${shopId}|${scope}|${key}|${granularity}|${period}|${writer}`;
@@ -138,9 +155,10 @@ function bumpCounter(inc: Partial<Record<RollupCounter, number>>, c: RollupCount
  * bulk `$inc` upserts — behind the click and order paths, never on the request.
  *
  * Two lanes: the shop-scope buckets (what the live dashboard counts) are written first, every
- * `liveIntervalMs`, between chunks of everything else; each such batch is a numbered generation and
- * `onDurable` listeners hear when it is stored, so live events can follow the counters they describe
- * without waiting behind the (much larger) per-link/product/reseller backlog.
+ * `liveIntervalMs`, between chunks of everything else, so stored shop counters lag by one live batch,
+ * not by the (much larger) per-link/product/reseller backlog. Live events do not wait for either: the
+ * writer keeps each shop's running day total in memory (`dayTally`), which the live dashboard shows at
+ * once, versioned so that stored and in-memory figures can be told apart (see LiveTally).
  *
  * Exactly-once per batch: each flush has an id, stored as `lastFlush`; after an attempt whose outcome
  * is unknown, the upsert filter skips a document that already carries it, so a retried batch never
@@ -154,15 +172,14 @@ export class RollupWriter {
   /** Bumped whenever `buffer` is replaced: remembered entries of an older buffer are stale. */
   private bufferEpoch = 0;
   private linkMemo = new Map<string, LinkMemo>();
-  private shopSlots = new Map<string, { buckets: [Bucket, Bucket]; slots: Slot[] }>();
+  private shopSlots = new Map<string, { buckets: [Bucket, Bucket]; slots: Slot[]; tally: LiveTally }>();
+  private tallies = new Map<string, LiveTally>();
+  /** Bumped by every add that counts something: the version of the tallies and of the stored `liveV`. */
+  private seq = 0;
   private liveBatch: Batch | null = null;
   private bulkBatch: Batch | null = null;
   private flushSeq = 0;
-  /** The generation the next live batch will carry; add() hands it out. */
-  private openGeneration = 1;
-  private durable = 0;
   private lastLiveCut = 0;
-  private listeners: Array<(generation: number) => void> = [];
   private chain: Promise<void> = Promise.resolve();
   private running = false;
   private registeredAt = Number.NEGATIVE_INFINITY;
@@ -190,7 +207,7 @@ export class RollupWriter {
     }
   }
 
-  /** Adds a fact's increments; its shop counters are stored with live generation `liveGeneration` (read it right after). */
+  /** Adds a fact's increments (in memory at once: `dayTally`; stored by the next flush). */
   add(fact: RollupFact): void {
     // Runs for every click: the counters are read in place (no copy of `counts`, no Object.keys).
     const counts = fact.counts;
@@ -201,23 +218,42 @@ export class RollupWriter {
     }
     if (counters.length === 0) return;
     const buckets = cachedBuckets(fact.at, fact.timezone);
-    for (const slot of this.liveSlots(fact.shopId, buckets)) {
+    const shop = this.liveSlots(fact.shopId, buckets);
+    const v = (this.seq += 1);
+    for (const slot of shop.slots) {
       const entry = this.entryAt(this.live, slot);
+      entry.v = v;
       for (const c of counters) bumpCounter(entry.inc, c, counts[c]!);
     }
+    const tally = shop.tally;
+    tally.v = v;
+    for (const c of counters) bumpCounter(tally.counts, c, counts[c]!);
     for (const entry of this.bulkEntries(fact, buckets)) for (const c of counters) bumpCounter(entry.inc, c, counts[c]!);
     this.scheduleLive();
   }
 
-  /** The shop's two live-lane buckets; their document ids are remembered per shop and bucket pair (no string builds per click). */
-  private liveSlots(shopId: string, buckets: [Bucket, Bucket]): Slot[] {
+  /** The shop's two live-lane buckets and its day tally; remembered per shop and bucket pair (no string builds per click). */
+  private liveSlots(shopId: string, buckets: [Bucket, Bucket]): { slots: Slot[]; tally: LiveTally } {
     let memo = this.shopSlots.get(shopId);
     if (!memo || memo.buckets !== buckets) {
       if (this.shopSlots.size >= 100_000) this.shopSlots.clear();
-      memo = { buckets, slots: buckets.map((bucket) => this.slot(shopId, 'shop', shopId, bucket)) };
+      memo = { buckets, slots: buckets.map((bucket) => this.slot(shopId, 'shop', shopId, bucket)), tally: this.tallyFor(shopId, buckets[1]) };
       this.shopSlots.set(shopId, memo);
     }
-    return memo.slots;
+    return memo;
+  }
+
+  private tallyFor(shopId: string, day: Bucket): LiveTally {
+    const key = `${shopId}|${day.period}`;
+    let tally = this.tallies.get(key);
+    if (!tally) {
+      // A new day for a shop (rare): yesterday's-yesterday tallies go.
+      const oldest = Date.now() - TALLY_KEEP_MS;
+      for (const [k, t] of this.tallies) if (t.start.getTime() < oldest) this.tallies.delete(k);
+      tally = { shopId, day: day.period, start: day.start, v: 0, counts: emptyCounts() };
+      this.tallies.set(key, tally);
+    }
+    return tally;
   }
 
   /**
@@ -283,19 +319,18 @@ export class RollupWriter {
     return entry;
   }
 
-  /** The live generation that the shop counters added now will be stored with. */
-  get liveGeneration(): number {
-    return this.openGeneration;
+  /**
+   * Everything this writer added to the shop's day `day` (its local date) so far, with the version of
+   * the last add — whether stored yet or not. Null when nothing was added (the writer's part is zero).
+   * Read-only: callers copy what they send.
+   */
+  dayTally(shopId: string, day: string): Readonly<LiveTally> | null {
+    return this.tallies.get(`${shopId}|${day}`) ?? null;
   }
 
-  /** The newest live generation whose shop counters are stored. */
-  get durableGeneration(): number {
-    return this.durable;
-  }
-
-  /** Called after each live batch is stored, with its generation. */
-  onDurable(listener: (generation: number) => void): void {
-    this.listeners.push(listener);
+  /** The tally of the day this shop's last add counted in (what a live event about that add reports). */
+  latestTally(shopId: string): Readonly<LiveTally> | null {
+    return this.shopSlots.get(shopId)?.tally ?? null;
   }
 
   /** Bucket documents waiting to be written (buffered plus batches under way). */
@@ -384,7 +419,7 @@ export class RollupWriter {
               continue;
             }
             if (!cutBulk && this.buffer.size > 0) {
-              this.bulkBatch = this.cut(this.buffer, 0);
+              this.bulkBatch = this.cut(this.buffer);
               this.buffer = new Map();
               this.bufferEpoch += 1;
               cutBulk = true;
@@ -413,29 +448,20 @@ export class RollupWriter {
     }
   }
 
-  private cut(from: Map<string, PendingBucket>, generation: number): Batch {
+  private cut(from: Map<string, PendingBucket>): Batch {
     this.flushSeq += 1;
-    return { flushId: `${this.writerId}:${this.flushSeq}`, buckets: [...from.values()], next: 0, retried: false, generation };
+    return { flushId: `${this.writerId}:${this.flushSeq}`, buckets: [...from.values()], next: 0, retried: false };
   }
 
   private async writeLive(): Promise<void> {
     if (!this.liveBatch) {
-      this.liveBatch = this.cut(this.live, this.openGeneration);
+      this.liveBatch = this.cut(this.live);
       this.live = new Map();
-      this.openGeneration += 1;
       this.lastLiveCut = Date.now();
     }
     const batch = this.liveBatch;
     while (batch.next < batch.buckets.length) await this.writeChunk(batch);
     this.liveBatch = null;
-    this.durable = batch.generation;
-    for (const listener of this.listeners) {
-      try {
-        listener(batch.generation);
-      } catch (err) {
-        this.logger?.error({ err }, 'rollup durable listener failed');
-      }
-    }
   }
 
   /** Writes the next chunk of a batch and advances it; throws (batch kept, marked retried) on failure. */
@@ -450,7 +476,8 @@ export class RollupWriter {
         filter: guard ? { _id: b._id, lastFlush: { $ne: batch.flushId } } : { _id: b._id },
         update: {
           $inc: b.inc,
-          $set: { lastFlush: batch.flushId },
+          // Live batches are written one after another, so `liveV` only grows (see LiveTally).
+          $set: b.v === undefined ? { lastFlush: batch.flushId } : { lastFlush: batch.flushId, liveV: b.v },
           $setOnInsert: { shopId: b.shopId, scope: b.scope, key: b.key, granularity: b.granularity, period: b.period, start: b.start, writer: this.writerId },
         },
         upsert: true,
