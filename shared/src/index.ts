@@ -16,4 +16,5 @@ export * from './schemas/link';
 export * from './stats';
 export * from './schemas/stats';
 export * from './events';
+export * from './liveTotals';
 export * from './schemas/team';

@@ -30,4 +30,6 @@ export type {
   LiveStatsEvent,
   LiveClickEvent,
   LiveOrderEvent,
+  LiveCountsPart,
+  LiveDayPart,
 } from '@tular/shared';

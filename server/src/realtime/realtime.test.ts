@@ -2,11 +2,23 @@ import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
 import mongoose from 'mongoose';
 import { io as connect, type Socket } from 'socket.io-client';
-import type { LiveClickEvent, LiveClientEvents, LiveOrderEvent, LiveServerEvents, LiveStatsEvent } from '@tular/shared';
+import {
+  applyLivePart,
+  applyLiveSnapshot,
+  EMPTY_LIVE_TOTALS,
+  type LiveClickEvent,
+  type LiveClientEvents,
+  type LiveOrderEvent,
+  type LiveServerEvents,
+  type LiveStatsEvent,
+} from '@tular/shared';
 import { buildTestApp, useTestDatabase, type TestApp } from '../../test/harness';
-import { buildOwner, buildReseller, buildShop, type Registered } from '../../test/factories';
+import { buildOwner, buildProduct, buildReseller, buildShop, joinShop, type Registered } from '../../test/factories';
 import { signAccessToken } from '../lib/accessTokens';
 import type { OrderChanged } from '../events/bus';
+import { rollupCollection } from '../models/Rollup';
+import { bucketsFor } from '../rollups/buckets';
+import { rollupDocId } from '../rollups/rollupWriter';
 
 useTestDatabase();
 
@@ -244,6 +256,66 @@ describe('live socket', () => {
       await other.close(100);
       await other.deps.lifecycle.shutdown();
     }
+  });
+
+  it('announces a click at once while the database stores no counters, and its snapshot counts it from memory — once, also after it is stored', async () => {
+    const owner = await buildOwner(app);
+    const shop = await buildShop(app, owner);
+    const product = await buildProduct(app, owner, shop.id);
+    const r = await buildReseller(app);
+    await joinShop(app, r, shop.id, owner);
+    const code = (await app.http.post('/api/v1/links').set(r.auth).send({ productId: product.id }).expect(201)).body.data.code as string;
+    const live = await ready(owner.accessToken, { shops: [shop.id] });
+    const clicks = collect(live.socket, 'click') as LiveClickEvent[];
+    const stats = collect(live.socket, 'stats') as LiveStatsEvent[];
+    // What the owner's dashboard shows after each message (the client's own merge rule).
+    let shown = EMPTY_LIVE_TOTALS;
+    const figures: number[] = [];
+    live.socket.onAny((event: string, payload: LiveStatsEvent & LiveClickEvent) => {
+      if (event === 'stats') shown = applyLiveSnapshot(shown, payload);
+      else if (event === 'click') shown = applyLivePart(shown, payload);
+      figures.push(shown.clicks);
+    });
+    await waitFor(() => stats.length > 0);
+    const dayDoc = rollupDocId(shop.id, 'shop', shop.id, 'day', bucketsFor(new Date(), 'Asia/Jakarta')[1].period, app.deps.rollups.writerId);
+    const storedClicks = async (): Promise<number> => (await rollupCollection().findOne({ _id: dayDoc }))?.clicks ?? 0;
+
+    // The database takes counter writes but does not finish them (a slow or stuck engine).
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const collection = rollupCollection();
+    const bulkWrite = collection.bulkWrite.bind(collection);
+    const spy = jest.spyOn(collection, 'bulkWrite').mockImplementation(async (...args: Parameters<typeof bulkWrite>) => {
+      await gate;
+      return bulkWrite(...args);
+    });
+    try {
+      await app.http.get(`/r/${code}`).set('User-Agent', 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148').expect(302);
+      await waitFor(() => clicks.length === 1);
+      expect(await storedClicks()).toBe(0);
+      const part = clicks[0]!.part!;
+      expect(clicks[0]).toMatchObject({ room: `shop:${shop.id}`, clicks: 1, day: bucketsFor(new Date(), 'Asia/Jakarta')[1].period });
+      expect(part).toMatchObject({ writer: app.deps.rollups.writerId, clicks: 1 });
+      // A snapshot now (the 5 s tick, a socket joining) reads stored counters — none — plus this instance's own part from memory.
+      await app.realtime.publishSnapshots();
+      await waitFor(() => stats.some((s) => s.clicks === 1));
+      expect(stats.at(-1)!.parts).toEqual([expect.objectContaining({ writer: app.deps.rollups.writerId, v: part.v, clicks: 1 })]);
+      // The writer did try to store the counters; the database still holds none.
+      await waitFor(() => spy.mock.calls.length > 0);
+      expect(await storedClicks()).toBe(0);
+    } finally {
+      release();
+      spy.mockRestore();
+    }
+    // Stored at last, with the version the message carried; the dashboard still shows one click.
+    for (let i = 0; i < 100 && (await storedClicks()) === 0; i += 1) await sleep(20);
+    expect(await rollupCollection().findOne({ _id: dayDoc })).toMatchObject({ clicks: 1, liveV: clicks[0]!.part!.v });
+    await app.realtime.publishSnapshots();
+    await waitFor(() => stats.filter((s) => s.clicks === 1).length >= 2);
+    expect(stats.at(-1)!.parts).toEqual([expect.objectContaining({ writer: app.deps.rollups.writerId, clicks: 1 })]);
+    // Never more than one click on screen, never back to zero once shown.
+    expect(figures.at(-1)).toBe(1);
+    expect(figures.slice(figures.indexOf(1))).toEqual(figures.slice(figures.indexOf(1)).map(() => 1));
   });
 
   it('stops a socket when its token expires, unless it re-authenticates first', async () => {

@@ -239,10 +239,10 @@ export function attachRealtime(server: http.Server, deps: AppDeps, options: Real
 
   const statsIntervalMs = options.statsIntervalMs ?? 5000;
   /**
-   * `maxAgeMs`: how old a finished read of a room's totals may be and still be sent (a socket that
-   * joins just after a tick gets that tick's numbers); `fresh`: never reuse, not even a read in flight.
+   * `fresh`: read anew, writer list included (joins, publishSnapshots); otherwise (the tick) a read
+   * of the room still in flight is joined.
    */
-  const snapshots = async (only: string[] | undefined, reuse: { maxAgeMs?: number; fresh?: boolean }): Promise<void> => {
+  const snapshots = async (only: string[] | undefined, reuse: { fresh?: boolean }): Promise<void> => {
     const local = io.of('/').adapter.rooms;
     const rooms = (only ?? [...local.keys()]).filter((r) => (local.get(r)?.size ?? 0) > 0);
     const shopIds = rooms.filter((r) => r.startsWith('shop:')).map((r) => r.slice(5));
@@ -290,8 +290,10 @@ export function attachRealtime(server: http.Server, deps: AppDeps, options: Real
       });
   };
 
-  // New sockets get a snapshot soon after joining: joins within 100 ms share one batch, and a room
-  // read in the last second (or being read) is not read again.
+  // New sockets get a snapshot soon after joining (joins within 100 ms share one batch), read after
+  // the join — writer list included: a dashboard that loaded the stats API's stored figures and then
+  // connected must not get an older read (it takes the snapshot's parts as every writer there is).
+  // One read per room per batch; on FerretDB each is a few `_id` lookups.
   let pendingRooms = new Set<string>();
   let pendingTimer: NodeJS.Timeout | null = null;
   function scheduleSnapshot(rooms: string[]): void {
@@ -301,7 +303,7 @@ export function attachRealtime(server: http.Server, deps: AppDeps, options: Real
       pendingTimer = null;
       const batch = [...pendingRooms];
       pendingRooms = new Set();
-      snapshots(batch, { maxAgeMs: Math.min(1000, statsIntervalMs || 1000) }).catch((err: unknown) => logger.warn({ err }, 'live stats snapshot failed'));
+      snapshots(batch, { fresh: true }).catch((err: unknown) => logger.warn({ err }, 'live stats snapshot failed'));
     }, 100);
     pendingTimer.unref();
   }

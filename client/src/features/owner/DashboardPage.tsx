@@ -7,7 +7,7 @@ import type { Owed, StatsResult } from '../../api/types';
 import { QueryState } from '../../components/QueryState';
 import { useI18n, type MessageKey } from '../../i18n';
 import { addDays, formatDate, formatHour, localDate } from '../../lib/format';
-import { applyClicks, applyOrders, applySnapshot, EMPTY_TOTALS, type LiveTotals } from './liveTotals';
+import { applyLivePart, applyLiveSnapshot, applyStoredTotals, EMPTY_LIVE_TOTALS, loadTotals, saveTotals, type LiveDayTotals } from './liveTotals';
 import { ShopGate } from './ShopGate';
 import { ShopPicker } from './ShopPicker';
 import { useCurrentShop } from './shopContext';
@@ -34,7 +34,7 @@ export default function DashboardPage() {
   const { t, locale } = useI18n();
   const { shops, list, shop, setShopId } = useCurrentShop();
   const queryClient = useQueryClient();
-  const [totals, setTotals] = useState<LiveTotals>(EMPTY_TOTALS);
+  const [totals, setTotals] = useState<LiveDayTotals>(EMPTY_LIVE_TOTALS);
   const [events, setEvents] = useState<Array<{ id: number; text: string }>>([]);
   const [granularity, setGranularity] = useState<'hour' | 'day'>('hour');
   const [by, setBy] = useState<By>('product');
@@ -43,11 +43,22 @@ export default function DashboardPage() {
   // The stats API reads a date-only `to` as through the end of that day.
   const range = granularity === 'hour' ? { from: today, to: today } : { from: addDays(today, -13), to: today };
 
+  // A reload starts from what this tab last showed (sessionStorage), merged by version like any
+  // snapshot: the stats API reads stored counters, which may still lag what the live figures showed.
+  const room = shop ? `shop:${shop.id}` : null;
+  const storage = typeof window === 'undefined' ? undefined : window.sessionStorage;
+  useEffect(() => {
+    if (!room) return;
+    const saved = loadTotals(storage, room, today);
+    if (saved) setTotals((prev) => (prev.room === room && prev.day === today && prev.complete ? prev : saved));
+  }, [room, today, storage]);
+  useEffect(() => saveTotals(storage, totals), [totals, storage]);
+
   const todayStats = useQuery({
     queryKey: ['stats', shop?.id, 'today', today],
     queryFn: async () => {
       const s = await api.get<StatsResult>(`/shops/${shop!.id}/stats`, { from: today, to: today, granularity: 'hour' });
-      setTotals((prev) => (prev.day === null ? applySnapshot(prev, { day: today, ...s.totals }) : prev));
+      setTotals((prev) => applyStoredTotals(prev, `shop:${shop!.id}`, today, s.totals));
       return s;
     },
     enabled: Boolean(shop),
@@ -84,14 +95,14 @@ export default function DashboardPage() {
   };
   const pushEvent = (text: string) => setEvents((prev) => [{ id: Date.now() + Math.random(), text }, ...prev].slice(0, 8));
   const live = useLive(shop ? [shop.id] : undefined, {
-    stats: (s) => setTotals((prev) => applySnapshot(prev, s)),
+    stats: (s) => setTotals((prev) => applyLiveSnapshot(prev, s)),
     click: (e) => {
-      setTotals((prev) => applyClicks(prev, e));
+      setTotals((prev) => applyLivePart(prev, e));
       redrawSoon();
       if (e.clicks > 0) pushEvent(`${t('dash.event.click')} (${e.clicks})`);
     },
     order: (e) => {
-      setTotals((prev) => applyOrders(prev, e));
+      setTotals((prev) => applyLivePart(prev, e));
       redrawSoon();
       for (const item of e.items) if (item.previousStatus === null) pushEvent(t('dash.event.order', { total: formatRupiah(item.total) }));
       void queryClient.invalidateQueries({ queryKey: ['orders', shop?.id] });

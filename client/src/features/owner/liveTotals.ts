@@ -1,39 +1,35 @@
-import type { LiveClickEvent, LiveOrderEvent, LiveStatsEvent } from '../../api/types';
+import { sumLiveParts, type LiveDayTotals } from '@tular/shared';
 
-export interface LiveTotals {
-  day: string | null;
-  clicks: number;
-  uniqueClicks: number;
-  previews: number;
-  orders: number;
-  revenue: number;
-  commission: number;
+export { applyLivePart, applyLiveSnapshot, applyStoredTotals, EMPTY_LIVE_TOTALS, type LiveDayTotals } from '@tular/shared';
+
+/** The part of sessionStorage the dashboard uses (tests pass a Map-backed fake). */
+export interface TotalsStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
 }
 
-export const EMPTY_TOTALS: LiveTotals = { day: null, clicks: 0, uniqueClicks: 0, previews: 0, orders: 0, revenue: 0, commission: 0 };
+const storageKey = (room: string): string => `tular.live.${room}`;
 
 /**
- * Today's numbers on the dashboard. A `stats` snapshot (every few seconds, from the rollups) is the
- * truth and replaces everything; `click` and `order` messages in between add to it so the owner sees
- * the change the moment it happens. Any drift between the two is corrected by the next snapshot.
+ * The figures a tab last showed for a shop, if for `day` and complete: a reload starts from them
+ * (merged by version like any snapshot), not from stored counters that may still lag behind them.
  */
-export function applySnapshot(_prev: LiveTotals, s: Pick<LiveStatsEvent, 'day' | 'clicks' | 'uniqueClicks' | 'previews' | 'orders' | 'revenue' | 'commission'>): LiveTotals {
-  return { day: s.day, clicks: s.clicks, uniqueClicks: s.uniqueClicks, previews: s.previews, orders: s.orders, revenue: s.revenue, commission: s.commission };
-}
-
-export function applyClicks(prev: LiveTotals, e: Pick<LiveClickEvent, 'clicks' | 'uniqueClicks' | 'previews'>): LiveTotals {
-  return { ...prev, clicks: prev.clicks + e.clicks, uniqueClicks: prev.uniqueClicks + e.uniqueClicks, previews: prev.previews + e.previews };
-}
-
-/** Only a newly placed order adds to today's orders and revenue; status changes of older ones do not. */
-export function applyOrders(prev: LiveTotals, e: Pick<LiveOrderEvent, 'items'>): LiveTotals {
-  let orders = prev.orders;
-  let revenue = prev.revenue;
-  for (const item of e.items) {
-    if (item.previousStatus === null && item.status !== 'cancelled' && item.status !== 'refunded') {
-      orders += 1;
-      revenue += item.total;
-    }
+export function loadTotals(storage: Pick<TotalsStorage, 'getItem'> | undefined, room: string, day: string): LiveDayTotals | null {
+  try {
+    const raw = storage?.getItem(storageKey(room));
+    if (!raw) return null;
+    const t = JSON.parse(raw) as LiveDayTotals;
+    return t.room === room && t.day === day && t.complete && t.parts && typeof t.parts === 'object' ? sumLiveParts(t) : null;
+  } catch {
+    return null;
   }
-  return { ...prev, orders, revenue };
+}
+
+export function saveTotals(storage: Pick<TotalsStorage, 'setItem'> | undefined, t: LiveDayTotals): void {
+  if (!t.room || !t.complete) return;
+  try {
+    storage?.setItem(storageKey(t.room), JSON.stringify({ room: t.room, day: t.day, parts: t.parts, complete: true }));
+  } catch {
+    // Storage full or disabled: a reload then starts from the stats API's figures.
+  }
 }
