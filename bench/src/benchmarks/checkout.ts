@@ -5,6 +5,8 @@ import { runLoad, type LoadResult } from '../lib/load';
 import type { Child } from '../lib/procs';
 import { db, type Seeded } from '../lib/seed';
 import { median, printTable, printVerdict, round } from '../lib/stats';
+import { backfillLinkCodes } from '../../../server/src/commands/links/linkByCode';
+import { backfillMemberships } from '../../../server/src/commands/memberships/membershipOf';
 
 export interface CheckoutFigures {
   rawInsertsPerSec: number;
@@ -72,6 +74,10 @@ async function productStocks(): Promise<Map<string, number>> {
  * units ordered, and no order with two entries of the same kind for the same role.
  */
 export async function benchCheckout(tular: Child, seeded: Seeded): Promise<CheckoutFigures> {
+  // The seed bulk-inserts links and memberships past the commands that point at them by `_id`:
+  // what `npm run lookups:rebuild` does for a deployment whose data predates the pointers.
+  await backfillLinkCodes();
+  await backfillMemberships();
   // One scarce product that every tenth checkout asks for: it must sell out, never oversell.
   const scarce = seeded.probes[0]!.shop;
   await db().collection('products').updateOne({ _id: new Types.ObjectId(scarce.productId) }, { $set: { stock: SCARCE_STOCK } });

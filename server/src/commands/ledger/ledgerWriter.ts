@@ -1,6 +1,7 @@
 import mongoose from 'mongoose';
 import type { LedgerKind } from '@tular/shared';
 import { LedgerEntryModel, type LedgerEntryDoc, type LedgerEntryFields } from '../../models/LedgerEntry';
+import { LedgerTipModel } from '../../models/LedgerTip';
 import { withWriteLock } from '../../db/writeLock';
 import { ServiceUnavailableError, isDuplicateKeyError } from '../../lib/errors';
 
@@ -54,6 +55,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 async function appendAt(account: Account, decide: (history: LedgerRow[]) => NewEntry | null, withHistory: boolean): Promise<Appended> {
   const resellerId = String(account.resellerId);
   const shopId = String(account.shopId);
+  const tipId = `${resellerId}:${shopId}`;
   return withWriteLock(`balance:${resellerId}:${shopId}`, async () => {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
       if (attempt > 0) await sleep(Math.min(40, attempt * 3) * Math.random());
@@ -64,24 +66,43 @@ async function appendAt(account: Account, decide: (history: LedgerRow[]) => NewE
         // A read that overlapped inserts may hold seat n but miss an earlier one: read again.
         if (history.some((e, i) => e.seq !== i + 1)) continue;
         last = history.length;
+      } else if (attempt === 0) {
+        // The hint is a seat known to be taken (≤ the tip): the next seat is usually free.
+        last = (await LedgerTipModel.findById(tipId, { seq: 1 }).lean())?.seq ?? 0;
       } else {
-        const tip = await LedgerEntryModel.findOne({ resellerId, shopId }, { seq: 1 }).sort({ seq: -1 }).lean();
-        last = tip?.seq ?? 0;
+        // The hinted seat was taken (a concurrent writer, or a hint left behind by a crash): read the tip.
+        last = (await LedgerEntryModel.findOne({ resellerId, shopId }, { seq: 1 }).sort({ seq: -1 }).lean())?.seq ?? 0;
+        await raiseTip(tipId, last);
       }
       const next = decide(history);
       if (!next) return { entry: null, created: false };
       if (String(next.resellerId) !== resellerId || String(next.shopId) !== shopId) throw new Error('ledger entry written to another account');
+      let entry: LedgerEntryDoc;
       try {
-        return { entry: await LedgerEntryModel.create({ ...next, seq: last + 1 }), created: true };
+        entry = await LedgerEntryModel.create({ ...next, seq: last + 1 });
       } catch (err) {
         if (!isDuplicateKeyError(err)) throw err;
         // Which unique index refused it? FerretDB does not say, so ask the idempotency key.
         const existing = await LedgerEntryModel.findOne({ idempotencyKey: next.idempotencyKey });
         if (existing) return { entry: existing, created: false };
+        continue;
       }
+      await raiseTip(tipId, last + 1);
+      return { entry, created: true };
     }
     throw new ServiceUnavailableError('BUSY', 'This balance is changing too often at once; please retry');
   });
+}
+
+/**
+ * Raises the account's tip hint to `seq`, a seat that exists. `$max` never lowers it, and even a
+ * lost update (FerretDB rewrites the document) leaves an existing seat ≤ the tip, so the hint stays
+ * safe unlocked. Failures are ignored (two first upserts at once, a database hiccup after the entry
+ * was stored): a stale hint only costs the next writer one tip read.
+ */
+async function raiseTip(tipId: string, seq: number): Promise<void> {
+  if (seq < 1) return;
+  await LedgerTipModel.updateOne({ _id: tipId }, { $max: { seq } }, { upsert: true }).catch(() => undefined);
 }
 
 /** Appends one entry at the account's next seat; the unique idempotency key makes a replay a no-op. */
@@ -131,4 +152,20 @@ export async function balancesBy(
 export async function balanceOf(resellerId: string, shopId: string): Promise<Balance> {
   const entries = await LedgerEntryModel.find({ resellerId, shopId }, { deltas: 1 }).lean();
   return sumEntries(entries);
+}
+
+/**
+ * Sets every account's tip hint from its entries (a deployment whose ledger predates the hints;
+ * without it each account's first append reads its tip once). Safe while the service runs: `$max`.
+ */
+export async function backfillLedgerTips(): Promise<number> {
+  const tips = new Map<string, number>();
+  for await (const e of LedgerEntryModel.find({}, { resellerId: 1, shopId: 1, seq: 1 }).lean().cursor()) {
+    const id = `${String(e.resellerId)}:${String(e.shopId)}`;
+    tips.set(id, Math.max(tips.get(id) ?? 0, e.seq));
+  }
+  const ops = [...tips].map(([id, seq]) => ({ updateOne: { filter: { _id: id }, update: { $max: { seq } }, upsert: true } }));
+  // At most 32 statements per update command: FerretDB hangs on large ones.
+  for (let i = 0; i < ops.length; i += 32) await LedgerTipModel.bulkWrite(ops.slice(i, i + 32), { ordered: false });
+  return tips.size;
 }

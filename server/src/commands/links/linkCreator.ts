@@ -5,10 +5,11 @@ import type { AuthUser } from '../../lib/authUser';
 import { ConflictError, NotFoundError, ValidationError, isDuplicateKeyError } from '../../lib/errors';
 import { UNAMBIGUOUS_ALPHABET } from '../../lib/codes';
 import { LinkModel, linkScopeKey, type LinkDoc } from '../../models/Link';
-import { MembershipModel } from '../../models/Membership';
+import { findMembership } from '../memberships/membershipOf';
 import { ProductModel, type ProductDoc } from '../../models/Product';
 import { ShopModel, type ShopDoc } from '../../models/Shop';
 import { assertApprovedMember } from '../../policies/link';
+import { pointLinkCode } from './linkByCode';
 
 /**
  * 55^8 ≈ 8·10^13 codes: a clash is rare, and the unique index catches it. Behind an object so a test
@@ -41,7 +42,7 @@ export async function createLink(user: AuthUser, input: z.output<typeof LinkCrea
   }
   const shop = await ShopModel.findById(shopId);
   if (!shop || shop.active === false) throw new NotFoundError('Shop', 'SHOP_NOT_FOUND');
-  assertApprovedMember(await MembershipModel.findOne({ shopId: shop._id, resellerId: user.id }, { status: 1 }).lean());
+  assertApprovedMember(await findMembership(shop._id, user.id));
   if (product && product.active === false) throw new ConflictError('PRODUCT_INACTIVE', 'This product is no longer offered (produk tidak aktif)');
   if (input.destination !== 'page' && !product?.marketplace?.[input.destination]) {
     throw new ValidationError([{ path: 'body.destination', message: `this product has no ${input.destination} listing` }]);
@@ -61,6 +62,7 @@ export async function createLink(user: AuthUser, input: z.output<typeof LinkCrea
   for (let attempt = 1; ; attempt += 1) {
     try {
       const link = await LinkModel.create({ ...fields, code: linkCodes.next(), active: true, scopeKey });
+      await pointLinkCode(link);
       return { link, created: true, shop, product };
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;

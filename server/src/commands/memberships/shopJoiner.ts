@@ -4,6 +4,7 @@ import { AuthorizationError, isDuplicateKeyError, NotFoundError } from '../../li
 import { MembershipModel, type MembershipDoc } from '../../models/Membership';
 import type { ShopDoc } from '../../models/Shop';
 import { UserModel } from '../../models/User';
+import { findMembership, pointMembership } from './membershipOf';
 
 /**
  * A reseller joins a shop: approved at once under `open`, pending under `approval`. Joining again
@@ -11,8 +12,8 @@ import { UserModel } from '../../models/User';
  * lets exactly one insert win on every engine, whatever its status (a blocked reseller stays blocked).
  */
 export async function joinShop(reseller: AuthUser, shop: ShopDoc, bus: EventBus): Promise<{ membership: MembershipDoc; created: boolean }> {
-  const existing = await MembershipModel.findOne({ shopId: shop._id, resellerId: reseller.id });
-  if (existing) return { membership: existing, created: false };
+  const existing = await findMembership(shop._id, reseller.id);
+  if (existing) return { membership: MembershipModel.hydrate(existing), created: false };
   const user = await UserModel.findById(reseller.id, { segment: 1 });
   if (!user) throw new NotFoundError('User');
   if (!user.segment) throw new AuthorizationError('Only resellers with a segment can join a shop');
@@ -27,6 +28,7 @@ export async function joinShop(reseller: AuthUser, shop: ShopDoc, bus: EventBus)
       joinedAt: now,
       ...(approved ? { decidedAt: now } : {}),
     });
+    await pointMembership(membership);
     bus.emit('membership', { membershipId: String(membership._id), shopId: String(shop._id), resellerId: reseller.id, status: membership.status });
     return { membership, created: true };
   } catch (err) {

@@ -1,18 +1,21 @@
 import crypto from 'node:crypto';
 import mongoose from 'mongoose';
 import { computeCommission, computeUplineCommission, type AttributionVia, type BuyerInput, type CommissionRuleSet, type OrderSource, type Segment } from '@tular/shared';
-import { ProductModel, type ProductDoc } from '../../models/Product';
+import { ProductModel, type ProductDoc, type ProductFields } from '../../models/Product';
 import { ShopModel, type ShopDoc } from '../../models/Shop';
-import { MembershipModel } from '../../models/Membership';
 import { LinkModel } from '../../models/Link';
 import { UserModel } from '../../models/User';
-import { OrderModel, type OrderDoc } from '../../models/Order';
+import { OrderModel, type OrderDoc, type OrderFields } from '../../models/Order';
 import { withWriteLock } from '../../db/writeLock';
+import { updateByIdIf } from '../../db/guardedUpdate';
 import { BadRequestError, ConflictError, NotFoundError, isDuplicateKeyError } from '../../lib/errors';
 import { monthRange } from '../../rollups/buckets';
+import { findLinkByCode } from '../links/linkByCode';
+import { findMembership } from '../memberships/membershipOf';
 import type { Attribution as CookieAttribution } from '../../lib/attributionCookie';
 import { accrueCommission, type CommissionLine } from '../ledger/commissionLedger';
 import { announceEntries, announceOrder, type SalesDeps } from './salesEvents';
+import { fulfilledSalesIn } from './fulfilledSales';
 
 const DAY_MS = 86_400_000;
 
@@ -62,7 +65,8 @@ async function findReferral(req: OrderRequest, shop: ShopDoc, now: Date): Promis
   }
   if (req.ref) {
     // Codes are case-sensitive nanoids, but people retype them from chats: try exact first.
-    const link = await LinkModel.findOne({ code: req.ref, shopId: shop._id });
+    const found = await findLinkByCode(req.ref);
+    const link = found?.shopId.equals(shop._id) ? found : null;
     if (link) {
       // A link its reseller switched off earns nothing, like a blocked reseller's: the sale stands, unattributed.
       if (link.active === false) return null;
@@ -101,26 +105,21 @@ function toRuleSet(stored: StoredRules): CommissionRuleSet | null {
 }
 
 async function approvedSegment(shopId: mongoose.Types.ObjectId, resellerId: mongoose.Types.ObjectId): Promise<Segment | null> {
-  const m = await MembershipModel.findOne({ shopId, resellerId, status: 'approved' }, { segment: 1 }).lean();
-  return m ? (m.segment as Segment) : null;
-}
-
-/** Fulfilled attributed sales of a reseller in a shop within one month (rupiah); picks the volume tier. */
-async function fulfilledSalesIn(shopId: mongoose.Types.ObjectId, resellerId: mongoose.Types.ObjectId, month: { from: Date; to: Date }): Promise<{ total: number; count: number }> {
-  // Summed here: FerretDB v1 zeroes every $group accumulator after the first (see ledgerWriter).
-  const rows = await OrderModel.find(
-    { shopId, 'attribution.resellerId': resellerId, status: 'fulfilled', fulfilledAt: { $gte: month.from, $lt: month.to } },
-    { total: 1 },
-  ).lean();
-  return { total: rows.reduce((sum, r) => sum + r.total, 0), count: rows.length };
+  const m = await findMembership(shopId, resellerId);
+  return m?.status === 'approved' ? (m.segment as Segment) : null;
 }
 
 /** Reserves stock with one guarded update under the product's write lock; 409 with what is left. */
 export async function reserveStock(productId: mongoose.Types.ObjectId, quantity: number): Promise<void> {
   await withWriteLock(`product:${String(productId)}`, async () => {
-    const updated = await ProductModel.updateOne({ _id: productId, stock: { $gte: quantity } }, { $inc: { stock: -quantity } });
-    if (updated.modifiedCount === 1) return;
-    const current = await ProductModel.findById(productId, { stock: 1 }).lean();
+    const { updated, read } = await updateByIdIf<ProductFields>(
+      ProductModel,
+      productId,
+      { filter: { stock: { $gte: quantity } }, holds: (p) => p.stock >= quantity, fields: { stock: 1 } },
+      { $inc: { stock: -quantity } },
+    );
+    if (updated) return;
+    const current = read ?? (await ProductModel.findById(productId, { stock: 1 }).lean());
     const remaining = current?.stock ?? 0;
     throw new ConflictError('STOCK_EXHAUSTED', remaining > 0 ? `Only ${remaining} left in stock` : 'Sold out', { remaining });
   });
@@ -155,12 +154,14 @@ export async function createOrder(deps: SalesDeps, req: OrderRequest): Promise<C
   let attribution = await findReferral(req, shop, now);
   let segment: Segment | null = null;
   let selfReferral = false;
+  let uplineId: mongoose.Types.ObjectId | null = null;
   if (attribution) {
     segment = await approvedSegment(shop._id, attribution.resellerId);
     if (!segment) attribution = null;
   }
   if (attribution) {
-    const reseller = await UserModel.findById(attribution.resellerId, { phone: 1 }).lean();
+    const reseller = await UserModel.findById(attribution.resellerId, { phone: 1, uplineId: 1 }).lean();
+    uplineId = reseller?.uplineId ?? null;
     if (!reseller) attribution = null;
     else if (reseller.phone === req.buyer.phone || (req.buyerUserId && req.buyerUserId === String(attribution.resellerId))) {
       // Buying through one's own link earns nothing, and the owner sees the flag.
@@ -171,7 +172,7 @@ export async function createOrder(deps: SalesDeps, req: OrderRequest): Promise<C
 
   const unitPrice = req.unitPrice ?? product.price;
   const total = unitPrice * req.quantity;
-  const lines = attribution && segment ? await commissionLines(shop, product, attribution.resellerId, segment, req, unitPrice, now) : [];
+  const lines = attribution && segment ? await commissionLines(shop, product, { id: attribution.resellerId, segment, uplineId }, req, unitPrice, now) : [];
   // Only an order that owes commission has a ledger step that can fail after the insert.
   const owesCommission = lines.some((l) => l.amount > 0);
 
@@ -222,12 +223,12 @@ export async function createOrder(deps: SalesDeps, req: OrderRequest): Promise<C
 async function commissionLines(
   shop: ShopDoc,
   product: ProductDoc,
-  resellerId: mongoose.Types.ObjectId,
-  segment: Segment,
+  seller: { id: mongoose.Types.ObjectId; segment: Segment; uplineId: mongoose.Types.ObjectId | null },
   req: OrderRequest,
   unitPrice: number,
   now: Date,
 ): Promise<CommissionLine[]> {
+  const { id: resellerId, segment, uplineId } = seller;
   const month = monthRange(now, shop.timezone ?? 'Asia/Jakarta');
   const before = await fulfilledSalesIn(shop._id, resellerId, month);
   const productRules = toRuleSet(product.commission);
@@ -247,9 +248,7 @@ async function commissionLines(
   // A product's own rules replace the shop's whole rule set, upline share included (the ≤ 100%
   // check on product rules counts the product's uplineBp, so that is the one that may be paid).
   const uplineBp = productRules ? (productRules.uplineBp ?? 0) : (shop.commission?.uplineBp ?? 0);
-  const reseller = await UserModel.findById(resellerId, { uplineId: 1 }).lean();
-  if (uplineBp <= 0 || !reseller?.uplineId || reseller.uplineId.equals(resellerId)) return lines;
-  const uplineId = reseller.uplineId;
+  if (uplineBp <= 0 || !uplineId || uplineId.equals(resellerId)) return lines;
   const upline = await UserModel.findById(uplineId, { phone: 1 }).lean();
   // The upline buying through their downline's link earns no override either.
   if (!upline || upline.phone === req.buyer.phone || req.buyerUserId === String(uplineId)) return lines;
@@ -281,11 +280,11 @@ export async function bookCommission(deps: SalesDeps, order: OrderDoc, timezone:
   }));
   const entries = await accrueCommission(order, lines);
   const flipped = await withWriteLock(`order:${String(order._id)}`, () =>
-    OrderModel.updateOne({ _id: order._id, commissionBooked: false }, { $set: { commissionBooked: true } }),
+    updateByIdIf<OrderFields>(OrderModel, order._id, { filter: { commissionBooked: false }, holds: (o) => o.commissionBooked === false, fields: { commissionBooked: 1 } }, { $set: { commissionBooked: true } }),
   );
   order.commissionBooked = true;
   // Only the copy that flipped the flag announces, so dashboards count the sale once.
-  if (flipped.modifiedCount === 1) {
+  if (flipped.updated) {
     announceOrder(deps, order, timezone, undefined, 1);
     announceEntries(deps, entries);
   }

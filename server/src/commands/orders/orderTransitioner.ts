@@ -1,13 +1,15 @@
 import type mongoose from 'mongoose';
 import type { OrderStatus } from '@tular/shared';
-import { OrderModel, type OrderDoc } from '../../models/Order';
+import { OrderModel, type OrderDoc, type OrderFields } from '../../models/Order';
 import { ShopModel } from '../../models/Shop';
-import { withWriteLock } from '../../db/writeLock';
+import { withWriteLock, writesAreSerialized } from '../../db/writeLock';
+import { updateByIdIf } from '../../db/guardedUpdate';
 import { ConflictError, NotFoundError } from '../../lib/errors';
 import { approveCommission, releaseCommission, voidCommission } from '../ledger/commissionLedger';
 import type { LedgerEntryDoc } from '../../models/LedgerEntry';
 import { bookCommission, restoreStock } from './orderCreator';
 import { announceEntries, announceOrder, type SalesDeps } from './salesEvents';
+import { countFulfilledSale, uncountFulfilledSale } from './fulfilledSales';
 
 const DAY_MS = 86_400_000;
 
@@ -51,8 +53,10 @@ export async function transitionOrder(deps: SalesDeps, req: TransitionRequest): 
     const set: Record<string, unknown> = { status: req.to };
     if (req.to === 'fulfilled') set.fulfilledAt = now;
     if (req.paymentReference) set.paymentReference = req.paymentReference;
+    // The status guard keeps MongoDB writers without a lock apart; where writes are serialized,
+    // `current` was read under this lock, and a filter of `_id` alone is what FerretDB reads by index.
     const updated = await OrderModel.findOneAndUpdate(
-      { _id: current._id, status: current.status },
+      writesAreSerialized() ? { _id: current._id } : { _id: current._id, status: current.status },
       { $set: set, $push: { statusHistory: { status: req.to, at: now, by: req.actorId ?? null } } },
       { new: true },
     );
@@ -67,6 +71,8 @@ export async function transitionOrder(deps: SalesDeps, req: TransitionRequest): 
   await bookCommission(deps, order, timezone);
   let entries: LedgerEntryDoc[] = [];
   if (req.to === 'fulfilled') {
+    // Toward the reseller's volume tier (and the upline's "sold this month") from now on.
+    await countFulfilledSale(order);
     const availableAt = new Date((order.fulfilledAt ?? now).getTime() + (shop?.holdDays ?? 7) * DAY_MS);
     entries = await approveCommission(order, availableAt);
     if (order.commission > 0) {
@@ -75,17 +81,24 @@ export async function transitionOrder(deps: SalesDeps, req: TransitionRequest): 
         // Under the order's lock: on FerretDB an unlocked update rewrites the whole document and
         // could undo a refund that landed meanwhile; and a refunded order owes no release.
         await withWriteLock(`order:${String(order._id)}`, () =>
-          OrderModel.updateOne({ _id: order._id, status: 'fulfilled' }, { $set: { commissionDueAt: availableAt } }),
+          updateByIdIf<OrderFields>(OrderModel, order._id, { filter: { status: 'fulfilled' }, holds: (o) => o.status === 'fulfilled', fields: { status: 1 } }, { $set: { commissionDueAt: availableAt } }),
         );
       }
     }
   } else if (req.to === 'cancelled' || req.to === 'refunded') {
     entries = await voidCommission(order);
+    // A refund after fulfilment takes the sale out of the month it counted in (cancel never had it in).
+    await uncountFulfilledSale(order);
     // Exactly once: only the call that flips stockRestored puts the units back.
     const claimed = await withWriteLock(`order:${String(order._id)}`, () =>
-      OrderModel.updateOne({ _id: order._id, stockRestored: { $ne: true } }, { $set: { stockRestored: true, commissionDueAt: null } }),
+      updateByIdIf<OrderFields>(
+        OrderModel,
+        order._id,
+        { filter: { stockRestored: { $ne: true } }, holds: (o) => o.stockRestored !== true, fields: { stockRestored: 1 } },
+        { $set: { stockRestored: true, commissionDueAt: null } },
+      ),
     );
-    if (claimed.modifiedCount === 1) await restoreStock(order.productId, order.quantity);
+    if (claimed.updated) await restoreStock(order.productId, order.quantity);
   }
   if (previous) announceOrder(deps, order, timezone, previous, req.to === 'cancelled' || req.to === 'refunded' ? -1 : 0);
   announceEntries(deps, entries);

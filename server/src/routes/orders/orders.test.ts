@@ -8,6 +8,7 @@ import { ProductModel } from '../../models/Product';
 import { OrderModel } from '../../models/Order';
 import { runOnce } from '../../jobs/holdReleaser';
 import { bookStrandedOrders } from '../../commands/orders/orderCreator';
+import { transitionOrder } from '../../commands/orders/orderTransitioner';
 import { monthRange } from '../../rollups/buckets';
 
 useTestDatabase();
@@ -416,11 +417,12 @@ describe('the upline’s team reward', () => {
       expect(sale.status).toBe(201);
       return (await earnings(app, upline, s.shop.id)).pending - before;
     };
-    /** A fulfilled own sale of the upline, dated `at`. */
+    /** A fulfilled own sale of the upline, fulfilled at `at` (the transition's clock). */
     const ownSale = async (at?: Date): Promise<string> => {
       const o = (await checkout(app, s.product.id, { ref: upline.code })).body.data;
-      await setStatus(app, s.owner, o.id, 'paid', 'fulfilled');
-      if (at) await OrderModel.updateOne({ _id: o.id }, { $set: { fulfilledAt: at } });
+      await setStatus(app, s.owner, o.id, 'paid');
+      if (at) await transitionOrder(app.deps, { orderId: o.id, to: 'fulfilled', now: at });
+      else await setStatus(app, s.owner, o.id, 'fulfilled');
       return o.id as string;
     };
     return { s, upline, down, override, ownSale };
@@ -430,10 +432,10 @@ describe('the upline’s team reward', () => {
     const { override, ownSale } = await team();
     expect(await override()).toBe(0); // approved but no sale yet
     const month = monthRange(new Date(), 'Asia/Jakarta');
-    const sale = await ownSale(new Date(month.from.getTime() - MINUTE)); // last month, by a minute
+    await ownSale(new Date(month.from.getTime() - MINUTE)); // last month, by a minute
     expect(await override()).toBe(0);
     // One minute into this month in Jakarta — still last month in UTC: it counts.
-    await OrderModel.updateOne({ _id: sale }, { $set: { fulfilledAt: new Date(month.from.getTime() + MINUTE) } });
+    await ownSale(new Date(month.from.getTime() + MINUTE));
     expect(await override()).toBe(1_000); // 2% of Rp 50.000
   });
 
