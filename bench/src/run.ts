@@ -6,6 +6,7 @@ import { pinSelfToGeneratorCore, startBareServer, startDatabase, startTular, typ
 import { connectSeeder, db, disconnectSeeder, seed } from './lib/seed';
 import { benchRedirect, type RedirectFigures } from './benchmarks/redirect';
 import { checkNoLostClicks, type ClickFigures } from './benchmarks/clicks';
+import { fixedGenerator } from './lib/load';
 import { benchFanout, type FanoutFigures } from './benchmarks/fanout';
 import { benchCheckout, type CheckoutFigures } from './benchmarks/checkout';
 
@@ -25,7 +26,7 @@ async function main(): Promise<boolean> {
   const placement = pinSelfToGeneratorCore();
   const wanted = (name: string): boolean => benchConfig.only.length === 0 || benchConfig.only.includes(name);
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  console.log(`Tular benchmarks — ${machine}; ${placement}`);
+  console.log(`Tular benchmarks — ${machine}; ${placement}; redirect load generator: ${fixedGenerator.why}`);
   console.log(
     `settings: duration ${benchConfig.duration} s, warm-up ${benchConfig.warmup} s, ${benchConfig.rounds} rounds, ${benchConfig.connections} connections, ${benchConfig.links} links over ${benchConfig.shops} shops`,
   );

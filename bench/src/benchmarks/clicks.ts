@@ -5,7 +5,7 @@ import { printTable, printVerdict } from '../lib/stats';
 export interface ClickFigures {
   /** 302s to a browser user agent the generator received from Tular in the redirect benchmark (priming, warm-up and rounds). */
   expected: number;
-  /** Requests dropped in flight by capped runs: up to this many more may have been served and counted. */
+  /** Requests sent but unanswered when a capped run ended: up to this many more may have been served and counted. */
   uncertain: number;
   rawEvents: number;
   rollupShopDay: number;
@@ -127,7 +127,7 @@ export async function checkNoLostClicks(expected: number, serverOutput: () => st
   };
   printTable('No lost clicks — every Tular 302 of the redirect benchmark, after the flush', ['measure', 'count'], [
     ['302s received by the generator (browser UA; priming, warm-up, rounds)', expected],
-    ['requests dropped in flight by capped runs (may be recorded)', uncertain],
+    ['requests sent but unanswered when a capped run ended (may be recorded)', uncertain],
     ['raw click events in the database', counts.raw],
     ['raw events shed and reported by the server', shed === null ? 'none reported' : shed],
     ['rollup clicks, shop/day buckets (all writers)', counts.shopDay],
