@@ -1,5 +1,4 @@
 import { classifyUserAgent } from './classify';
-import { UniqueTracker } from './uniqueTracker';
 
 describe('classifyUserAgent', () => {
   it.each([
@@ -104,36 +103,5 @@ describe('classifyUserAgent', () => {
       os: 'windows',
       browser: 'edge',
     });
-  });
-});
-
-describe('UniqueTracker', () => {
-  it('counts a key once per window, and again after it', () => {
-    const t = new UniqueTracker(1000);
-    expect(t.check(['a|v|1', 'a|i|x'], 0)).toBe(true);
-    expect(t.check(['a|v|1', 'a|i|y'], 500)).toBe(false);
-    expect(t.check(['a|v|2', 'a|i|x'], 600)).toBe(false);
-    expect(t.check(['b|v|1', 'b|i|x'], 700)).toBe(true);
-    expect(t.check(['a|v|1', 'a|i|x'], 1001)).toBe(true);
-  });
-
-  it('checkPair answers like check, skips the lookup of a key the caller minted, and still expires keys after the window', () => {
-    const t = new UniqueTracker(1000);
-    expect(t.checkPair('a|v|1', 'a|i|x', 0, true)).toBe(true);
-    expect(t.checkPair('a|v|1', 'a|i|y', 100)).toBe(false);
-    // A fresh visitor from an address + browser seen within the hour is not unique.
-    expect(t.checkPair('a|v|2', 'a|i|x', 200, true)).toBe(false);
-    expect(t.checkPair('b|v|1', 'b|i|z', 300)).toBe(true);
-    // Past the window of the first keys (expired at 1000, 1100, 1200), they are swept: unique again.
-    expect(t.checkPair('a|v|1', 'a|i|x', 1250)).toBe(true);
-    expect(t.size).toBe(4);
-    expect(t.check(['b|v|1', 'b|i|z'], 1299)).toBe(false);
-    expect(t.check(['b|v|1', 'b|i|z'], 1300)).toBe(true);
-  });
-
-  it('stays within its memory bound', () => {
-    const t = new UniqueTracker(60_000, 100);
-    for (let i = 0; i < 1000; i += 1) t.check([`k${i}`], i);
-    expect(t.size).toBeLessThanOrEqual(100);
   });
 });

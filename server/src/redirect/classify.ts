@@ -86,7 +86,18 @@ function deviceOf(ua: string, os: UserAgentClass['os']): UserAgentClass['device'
   return 'unknown';
 }
 
+// The last answer: consecutive visits often share a browser (and the map lookup hashes the whole string).
+let lastUa: string | undefined;
+let lastClass: UserAgentClass | undefined;
+
 export function classifyUserAgent(ua: string | undefined): UserAgentClass {
+  if (lastClass !== undefined && ua === lastUa) return lastClass;
+  lastClass = classifyCached(ua);
+  lastUa = ua;
+  return lastClass;
+}
+
+function classifyCached(ua: string | undefined): UserAgentClass {
   const key = (ua ?? '').slice(0, 512);
   const hit = cache.get(key);
   if (hit) return hit;

@@ -49,7 +49,7 @@ const yieldToIo = (): Promise<void> => new Promise((r) => setImmediate(r));
  * stats; raw events are the audit trail.
  */
 export class ClickBuffer {
-  private queue: ClickEventRecord[] = [];
+  private queue: BatchQueue;
   private inflight: ClickEventRecord[] = [];
   private running: Promise<void> | null = null;
   private failures = 0;
@@ -65,6 +65,7 @@ export class ClickBuffer {
 
   constructor(private readonly opts: ClickBufferOptions) {
     this.batchSize = opts.batchSize ?? 500;
+    this.queue = new BatchQueue(this.batchSize);
     this.highWater = opts.highWater ?? 50_000;
     this.maxBackoffMs = opts.maxBackoffMs ?? 5000;
     this.timer = setInterval(() => {
@@ -74,7 +75,17 @@ export class ClickBuffer {
     this.timer.unref();
   }
 
+  /** One visit: counted (rollups, live event), and its raw event queued unless the buffer is full (then shed, counted). */
   record(record: ClickEventRecord, target: ResolvedLink): void {
+    if (this.count(target, record.kind, record.unique, record.at)) this.keep(record);
+  }
+
+  /**
+   * Counts a visit at once — rollup increments and its live event — and says whether its raw event
+   * will be kept: false means it was shed (counted in `shed`), so the caller need not build it. After
+   * true, the caller hands the raw event to `keep` right away (same tick).
+   */
+  count(target: ResolvedLink, kind: ClickEventRecord['kind'], unique: boolean, at: Date): boolean {
     const resellerId = target.attributed ? target.ids.reseller : undefined;
     this.opts.rollups.add(
       clickFact(
@@ -85,15 +96,15 @@ export class ClickBuffer {
           linkId: target.ids.link,
           segment: target.segment,
           channel: target.channel,
-          kind: record.kind,
-          unique: record.unique,
-          at: record.at,
+          kind,
+          unique,
+          at,
         },
         target.timezone,
       ),
     );
     // Built field by field (no spreads of throw-away objects): this runs for every visit.
-    const event: ClickHappened = { shopId: target.ids.shop, linkId: target.ids.link, channel: target.channel, kind: record.kind, unique: record.unique, at: record.at };
+    const event: ClickHappened = { shopId: target.ids.shop, linkId: target.ids.link, channel: target.channel, kind, unique, at };
     if (target.ids.product) event.productId = target.ids.product;
     if (resellerId) event.resellerId = resellerId;
     if (target.segment) event.segment = target.segment;
@@ -102,8 +113,13 @@ export class ClickBuffer {
     if (this.queue.length + this.inflight.length >= this.highWater) {
       this.counters.shed += 1;
       this.reportShed(false);
-      return;
+      return false;
     }
+    return true;
+  }
+
+  /** Queues the raw event of a visit `count` kept. */
+  keep(record: ClickEventRecord): void {
     this.queue.push(record);
     // After close() there is no timer: a straggler (a request finishing during shutdown) is written at once.
     if ((this.queue.length >= this.batchSize || this.closing) && !this.running) void this.flush();
@@ -164,8 +180,7 @@ export class ClickBuffer {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      this.inflight = this.queue.length <= this.batchSize ? this.queue : this.queue.slice(0, this.batchSize);
-      this.queue = this.inflight === this.queue ? [] : this.queue.slice(this.batchSize);
+      this.inflight = this.queue.take();
       for (;;) {
         try {
           await this.insert(this.inflight);
@@ -176,7 +191,7 @@ export class ClickBuffer {
           const delay = Math.min(this.maxBackoffMs, 100 * 2 ** Math.min(this.failures - 1, 10)) + Math.floor(Math.random() * 100);
           if (this.closing && Date.now() + delay > this.giveUpAt) {
             // Keep them counted as buffered; close() reports them.
-            this.queue = this.inflight.concat(this.queue);
+            this.queue.unshift(this.inflight);
             this.inflight = [];
             return;
           }
@@ -200,6 +215,39 @@ export class ClickBuffer {
       if (onlyDuplicateKeys(err)) return;
       throw err;
     }
+  }
+}
+
+/**
+ * FIFO of raw events in batch-sized chunks: taking the next batch is O(1) — under overload ~50,000
+ * events wait, and slicing a batch off one big array copied all of them (and allocated that much)
+ * for every batch of 500.
+ */
+class BatchQueue {
+  private chunks: ClickEventRecord[][] = [];
+  length = 0;
+
+  constructor(private readonly batchSize: number) {}
+
+  push(record: ClickEventRecord): void {
+    const last = this.chunks[this.chunks.length - 1];
+    if (last && last.length < this.batchSize) last.push(record);
+    else this.chunks.push([record]);
+    this.length += 1;
+  }
+
+  /** Removes and returns the oldest batch (at most batchSize events). */
+  take(): ClickEventRecord[] {
+    const batch = this.chunks.shift() ?? [];
+    this.length -= batch.length;
+    return batch;
+  }
+
+  /** Puts a batch back in front (shutdown gave up on it). */
+  unshift(batch: ClickEventRecord[]): void {
+    if (batch.length === 0) return;
+    this.chunks.unshift(batch);
+    this.length += batch.length;
   }
 }
 

@@ -34,6 +34,8 @@ interface Entry {
   freshUntil: number;
   /** Invalidated by an event: the next request reloads before answering (falls back to this value if the DB is down). */
   stale: boolean;
+  /** When the entry last moved to the back of the LRU order. */
+  touchedAt?: number;
 }
 
 export interface LinkCacheOptions {
@@ -122,9 +124,14 @@ export class LinkCache {
       return null;
     }
     if (entry.stale) return undefined;
-    // Refresh recency for the LRU bound (Map order = least recently used first).
-    this.entries.delete(code);
-    this.entries.set(code, entry);
+    // Refresh recency for the LRU bound (Map order = least recently used first), at most once a second
+    // per entry: a move is a delete and an insert in a Map of up to 100k links, on every visit, and
+    // the eviction order needs no finer grain than a second.
+    if (!(now - (entry.touchedAt ?? Number.NEGATIVE_INFINITY) < 1000)) {
+      this.entries.delete(code);
+      this.entries.set(code, entry);
+      entry.touchedAt = now;
+    }
     if (entry.freshUntil <= now) {
       // Serve the old answer now; one background reload (coalesced) brings the new one.
       entry.freshUntil = now + this.ttlMs;
@@ -209,6 +216,7 @@ export class LinkCache {
   private set(code: string, entry: Entry): void {
     this.entries.delete(code);
     this.entries.set(code, entry);
+    entry.touchedAt = Date.now();
     while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
   }
 
