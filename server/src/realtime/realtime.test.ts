@@ -19,6 +19,7 @@ import type { OrderChanged } from '../events/bus';
 import { rollupCollection } from '../models/Rollup';
 import { bucketsFor } from '../rollups/buckets';
 import { rollupDocId } from '../rollups/rollupWriter';
+import { stallRollupWrites } from '../rollups/stalledWrites';
 
 useTestDatabase();
 
@@ -281,14 +282,7 @@ describe('live socket', () => {
     const storedClicks = async (): Promise<number> => (await rollupCollection().findOne({ _id: dayDoc }))?.clicks ?? 0;
 
     // The database takes counter writes but does not finish them (a slow or stuck engine).
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const collection = rollupCollection();
-    const bulkWrite = collection.bulkWrite.bind(collection);
-    const spy = jest.spyOn(collection, 'bulkWrite').mockImplementation(async (...args: Parameters<typeof bulkWrite>) => {
-      await gate;
-      return bulkWrite(...args);
-    });
+    const stalled = stallRollupWrites();
     try {
       await app.http.get(`/r/${code}`).set('User-Agent', 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148').expect(302);
       await waitFor(() => clicks.length === 1);
@@ -301,11 +295,10 @@ describe('live socket', () => {
       await waitFor(() => stats.some((s) => s.clicks === 1));
       expect(stats.at(-1)!.parts).toEqual([expect.objectContaining({ writer: app.deps.rollups.writerId, v: part.v, clicks: 1 })]);
       // The writer did try to store the counters; the database still holds none.
-      await waitFor(() => spy.mock.calls.length > 0);
+      await waitFor(() => stalled.attempts() > 0);
       expect(await storedClicks()).toBe(0);
     } finally {
-      release();
-      spy.mockRestore();
+      stalled.release();
     }
     // Stored at last, with the version the message carried; the dashboard still shows one click.
     for (let i = 0; i < 100 && (await storedClicks()) === 0; i += 1) await sleep(20);
