@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Types } from 'mongoose';
 import { benchConfig } from '../lib/config';
@@ -20,6 +21,9 @@ export interface CheckoutFigures {
   oversoldUnits: number;
   stockMismatches: number;
   duplicateLedgerEntries: number;
+  /** Median CPU time per created order in the server and in the database process (where /proc has it). */
+  serverCpuMsPerCheckout: number;
+  databaseCpuMsPerCheckout: number;
   met: boolean;
 }
 
@@ -45,6 +49,47 @@ function orderDoc(i: number): Record<string, unknown> {
     createdAt: new Date(),
     updatedAt: new Date(),
   };
+}
+
+/** CPU seconds all threads of a process have run so far (/proc/<pid>/task/<tid>/schedstat, ns); null off Linux. */
+function threadCpuSeconds(pid: number | null | undefined): number | null {
+  if (!pid) return null;
+  try {
+    let ns = 0;
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    return ns / 1e9;
+  } catch {
+    return null;
+  }
+}
+
+/** The FerretDB process serving the seeder's connection (found by its listen address). */
+function databasePid(): number | null {
+  const port = db().client.options.hosts[0]?.port;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmd.includes('ferretdb') && cmd.includes(`--listen-addr=127.0.0.1:${port}\0`)) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return null;
+}
+
+/** Runs `fn` and says how busy each process was meanwhile (% of one core). */
+async function busy<T>(pids: Array<number | null | undefined>, fn: () => Promise<T>): Promise<{ value: T; percent: Array<number | null>; seconds: number }> {
+  const before = pids.map(threadCpuSeconds);
+  const t0 = performance.now();
+  const value = await fn();
+  const seconds = (performance.now() - t0) / 1000;
+  const percent = pids.map((pid, i) => {
+    const a = before[i];
+    const b = threadCpuSeconds(pid);
+    return a === null || a === undefined || b === null ? null : (100 * (b - a)) / seconds;
+  });
+  return { value, percent, seconds };
 }
 
 /** The baseline: `insertOne` of an order-sized document, `concurrency` in flight, for `seconds`. */
@@ -114,9 +159,20 @@ export async function benchCheckout(tular: Child, seeded: Seeded): Promise<Check
   }
   const raw: number[] = [];
   const http: LoadResult[] = [];
+  const pids = [tular.proc.pid, databasePid()];
+  const cpu = { rawDb: [] as number[], server: [] as number[], db: [] as number[], serverMs: [] as number[], dbMs: [] as number[] };
   for (let r = 0; r < benchConfig.rounds; r += 1) {
-    raw.push(await rawInserts(benchConfig.checkoutConcurrency, benchConfig.duration));
-    http.push(await runLoad({ ...common, duration: benchConfig.duration }));
+    const base = await busy(pids, () => rawInserts(benchConfig.checkoutConcurrency, benchConfig.duration));
+    raw.push(base.value);
+    if (base.percent[1] != null) cpu.rawDb.push(base.percent[1]);
+    const load = await busy(pids, () => runLoad({ ...common, duration: benchConfig.duration }));
+    http.push(load.value);
+    const made = load.value.statusCodes['201'] ?? 0;
+    const [server, database] = load.percent;
+    if (server != null) cpu.server.push(server);
+    if (database != null) cpu.db.push(database);
+    if (server != null && made > 0) cpu.serverMs.push((10 * server * load.seconds) / made);
+    if (database != null && made > 0) cpu.dbMs.push((10 * database * load.seconds) / made);
   }
   for (const r of http) for (const [code, n] of Object.entries(r.statusCodes)) statuses[code] = (statuses[code] ?? 0) + n;
 
@@ -174,6 +230,8 @@ export async function benchCheckout(tular: Child, seeded: Seeded): Promise<Check
     oversoldUnits,
     stockMismatches,
     duplicateLedgerEntries,
+    serverCpuMsPerCheckout: round(median(cpu.serverMs), 2),
+    databaseCpuMsPerCheckout: round(median(cpu.dbMs), 2),
     met: httpRate / rawRate >= 0.25 && oversoldUnits === 0 && stockMismatches === 0 && duplicateLedgerEntries === 0 && created > 0,
   };
   printTable(
@@ -184,6 +242,9 @@ export async function benchCheckout(tular: Child, seeded: Seeded): Promise<Check
       ['POST /checkout with a referral code, 201s/s', figures.checkoutsPerSec],
       ['ratio checkout / raw insert', figures.ratio],
       ['checkout p99 (ms)', p99],
+      ['busy % of a core during checkout: server / database', `${round(median(cpu.server), 0)} / ${round(median(cpu.db), 0)}`],
+      ['CPU ms per checkout: server / database', `${figures.serverCpuMsPerCheckout} / ${figures.databaseCpuMsPerCheckout}`],
+      ['database busy % during raw inserts', round(median(cpu.rawDb), 0)],
       ['orders created (measured rounds) / 409 sold out', `${created} / ${refusedSoldOut}`],
       ['other statuses', JSON.stringify(otherStatuses)],
       ['orders stored with attribution / all', `${figures.attributed} / ${orders.length}`],

@@ -7,6 +7,9 @@ mongoose.set('strictQuery', true);
 // Collections and indexes are created once we are connected (connectDatabase), not at model definition.
 mongoose.set('autoCreate', false);
 mongoose.set('autoIndex', false);
+// Mongoose otherwise captures `new Error().stack` on every query (for a "query was already executed"
+// report), source-mapped under tsx: measured 4% of the server's CPU on the checkout path.
+mongoose.set('skipOriginalStackTraces', true);
 
 export async function connectDatabase(uri: string): Promise<typeof mongoose> {
   await mongoose.connect(uri, {

@@ -52,23 +52,39 @@ async function acquireLease(key: string): Promise<string> {
   }
 }
 
-/** Runs `fn` with exclusive access to `key` where the engine needs it; a plain call on MongoDB. */
-export async function withWriteLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  if (!serializeWrites) return fn();
+/** Runs `fn` after every earlier queued or locked call for `key` in this process. */
+async function queued<T>(key: string, fn: () => Promise<T>): Promise<T> {
   const previous = queues.get(key) ?? Promise.resolve();
   let release!: () => void;
   const mine = previous.then(() => new Promise<void>((resolve) => (release = resolve)));
   queues.set(key, mine);
   await previous;
   try {
+    return await fn();
+  } finally {
+    release();
+    if (queues.get(key) === mine) queues.delete(key);
+  }
+}
+
+/** Runs `fn` with exclusive access to `key` where the engine needs it; a plain call on MongoDB. */
+export async function withWriteLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  if (!serializeWrites) return fn();
+  return queued(key, async () => {
     const token = await acquireLease(key);
     try {
       return await fn();
     } finally {
       await locks().deleteOne({ _id: key, owner: token });
     }
-  } finally {
-    release();
-    if (queues.get(key) === mine) queues.delete(key);
-  }
+  });
+}
+
+/**
+ * Queues `fn` behind this process's other calls for `key` (locked ones included) where writes are
+ * serialized, without the cross-instance lease: for writes a unique index already keeps exact (an
+ * insert at the next ledger seat), where the queue only saves same-instance writers a collision.
+ */
+export function withLocalQueue<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  return serializeWrites ? queued(key, fn) : fn();
 }

@@ -2,7 +2,7 @@ import mongoose from 'mongoose';
 import type { LedgerKind } from '@tular/shared';
 import { LedgerEntryModel, type LedgerEntryDoc, type LedgerEntryFields } from '../../models/LedgerEntry';
 import { LedgerTipModel } from '../../models/LedgerTip';
-import { withWriteLock } from '../../db/writeLock';
+import { withLocalQueue, withWriteLock } from '../../db/writeLock';
 import { ServiceUnavailableError, isDuplicateKeyError } from '../../lib/errors';
 
 export const BUCKETS = ['pending', 'approved', 'available', 'reserved', 'paid'] as const;
@@ -41,6 +41,33 @@ export interface Appended {
 }
 
 const MAX_ATTEMPTS = 40;
+
+/** This instance's last known seat per account (bounded; only ever an existing seat, so never ahead of the tip). */
+class KnownTips {
+  private readonly seats = new Map<string, number>();
+  constructor(private readonly max: number) {}
+
+  get(id: string): number | undefined {
+    return this.seats.get(id);
+  }
+
+  remember(id: string, seq: number): void {
+    const known = this.seats.get(id) ?? 0;
+    this.seats.delete(id);
+    this.seats.set(id, Math.max(known, seq));
+    if (this.seats.size > this.max) this.seats.delete(this.seats.keys().next().value as string);
+  }
+
+  clear(): void {
+    this.seats.clear();
+  }
+}
+const tips = new KnownTips(100_000);
+
+/** Forgets this instance's known seats (tests: what a restarted instance knows). */
+export function forgetKnownTips(): void {
+  tips.clear();
+}
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -56,7 +83,10 @@ async function appendAt(account: Account, decide: (history: LedgerRow[]) => NewE
   const resellerId = String(account.resellerId);
   const shopId = String(account.shopId);
   const tipId = `${resellerId}:${shopId}`;
-  return withWriteLock(`balance:${resellerId}:${shopId}`, async () => {
+  // Whole-history decisions hold the account's lock (one decider at a time on every instance); a
+  // plain append only queues behind this instance's writers — its seat's unique index keeps it exact.
+  const serialize = withHistory ? withWriteLock : withLocalQueue;
+  return serialize(`balance:${resellerId}:${shopId}`, async () => {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
       if (attempt > 0) await sleep(Math.min(40, attempt * 3) * Math.random());
       let history: LedgerRow[] = [];
@@ -67,10 +97,10 @@ async function appendAt(account: Account, decide: (history: LedgerRow[]) => NewE
         if (history.some((e, i) => e.seq !== i + 1)) continue;
         last = history.length;
       } else if (attempt === 0) {
-        // The hint is a seat known to be taken (≤ the tip): the next seat is usually free.
-        last = (await LedgerTipModel.findById(tipId, { seq: 1 }).lean())?.seq ?? 0;
+        // A seat known to be taken (≤ the tip): this instance's last one, else the stored hint.
+        last = tips.get(tipId) ?? (await LedgerTipModel.findById(tipId, { seq: 1 }).lean())?.seq ?? 0;
       } else {
-        // The hinted seat was taken (a concurrent writer, or a hint left behind by a crash): read the tip.
+        // That seat's successor was taken (another instance, or a hint left behind by a crash): read the tip.
         last = (await LedgerEntryModel.findOne({ resellerId, shopId }, { seq: 1 }).sort({ seq: -1 }).lean())?.seq ?? 0;
         await raiseTip(tipId, last);
       }
@@ -102,6 +132,7 @@ async function appendAt(account: Account, decide: (history: LedgerRow[]) => NewE
  */
 async function raiseTip(tipId: string, seq: number): Promise<void> {
   if (seq < 1) return;
+  tips.remember(tipId, seq);
   await LedgerTipModel.updateOne({ _id: tipId }, { $max: { seq } }, { upsert: true }).catch(() => undefined);
 }
 

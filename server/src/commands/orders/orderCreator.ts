@@ -156,13 +156,13 @@ export async function createOrder(deps: SalesDeps, req: OrderRequest): Promise<C
   let selfReferral = false;
   let uplineId: mongoose.Types.ObjectId | null = null;
   if (attribution) {
-    segment = await approvedSegment(shop._id, attribution.resellerId);
-    if (!segment) attribution = null;
-  }
-  if (attribution) {
-    const reseller = await UserModel.findById(attribution.resellerId, { phone: 1, uplineId: 1 }).lean();
+    const [approved, reseller] = await Promise.all([
+      approvedSegment(shop._id, attribution.resellerId),
+      UserModel.findById(attribution.resellerId, { phone: 1, uplineId: 1 }).lean(),
+    ]);
+    segment = approved;
     uplineId = reseller?.uplineId ?? null;
-    if (!reseller) attribution = null;
+    if (!segment || !reseller) attribution = null;
     else if (reseller.phone === req.buyer.phone || (req.buyerUserId && req.buyerUserId === String(attribution.resellerId))) {
       // Buying through one's own link earns nothing, and the owner sees the flag.
       selfReferral = true;
@@ -230,10 +230,13 @@ async function commissionLines(
 ): Promise<CommissionLine[]> {
   const { id: resellerId, segment, uplineId } = seller;
   const month = monthRange(now, shop.timezone ?? 'Asia/Jakarta');
-  const before = await fulfilledSalesIn(shop._id, resellerId, month);
   const productRules = toRuleSet(product.commission);
+  const rules = toRuleSet(shop.commission) ?? { type: 'percent', bySegment: { buzzer: 0, influencer: 0, follower: 0 } };
+  // The month's sales only pick a volume tier: without tiers there is nothing to read them for.
+  const tiered = (productRules?.tiers?.length ? productRules.tiers : rules.tiers)?.length ?? 0;
+  const before = tiered > 0 ? await fulfilledSalesIn(shop._id, resellerId, month) : { total: 0, count: 0 };
   const own = computeCommission({
-    rules: toRuleSet(shop.commission) ?? { type: 'percent', bySegment: { buzzer: 0, influencer: 0, follower: 0 } },
+    rules,
     productRules,
     segment,
     quantity: req.quantity,
