@@ -4,7 +4,7 @@ import mongoose, { Types } from 'mongoose';
 import { LINK_CODE_PATTERN } from '@tular/shared';
 import type { AppDeps } from '../appDeps';
 import { ATTRIBUTION_COOKIE, attributionPrefix, readCookie } from '../lib/attributionCookie';
-import { attributionSigner } from './attributionSigner';
+import { attributionSigner, type PreparedPrefix } from './attributionSigner';
 import { RateLimiter } from '../lib/rateLimiter';
 import type { ClickEventRecord } from '../models/ClickEvent';
 import { classifyUserAgent, type UserAgentClass } from './classify';
@@ -21,8 +21,8 @@ const COOKIE_ATTRIBUTES = '; Path=/; HttpOnly; SameSite=Lax';
 const VISITOR_ATTRIBUTES = `; Max-Age=${VISITOR_MAX_AGE}${COOKIE_ATTRIBUTES}`;
 
 interface LinkPieces {
-  /** `a1.<link>.<code>.<reseller>.<shop>.`: the attribution value up to the click time. */
-  refPrefix: string;
+  /** `a1.<link>.<code>.<reseller>.<shop>.`: the attribution value up to the click time, prepared for signing. */
+  refPrefix: PreparedPrefix;
   /** `; Max-Age=<the shop's window>; Path=/; HttpOnly; SameSite=Lax`. */
   refSuffix: string;
   /** Unique-visitor key seeds (two 32-bit halves each): per link, one for visitor ids, one for address + browser. */
@@ -80,7 +80,7 @@ export function createRedirect(deps: AppDeps, options: RedirectOptions = {}): Re
   }
   const limiter = new RateLimiter(config.rateLimitRedirectPerMinute, 60_000);
   const publicHttps = config.publicUrl.startsWith('https:');
-  const signAttribution = attributionSigner(config.cookieSecret);
+  const signer = attributionSigner(config.cookieSecret);
 
   // Behind our one trusted proxy only the entry it appended (the rightmost) is true: everything left
   // of it came from the client, who could otherwise pick a new address per request and escape the
@@ -127,7 +127,7 @@ export function createRedirect(deps: AppDeps, options: RedirectOptions = {}): Re
       const [visitorSeed1, visitorSeed2] = uniqueSeed(target.ids.link, 'v');
       const [addressSeed1, addressSeed2] = uniqueSeed(target.ids.link, 'i');
       p = {
-        refPrefix: attributionPrefix({ linkId: target.ids.link, code: target.code, resellerId: target.ids.reseller, shopId: target.ids.shop }),
+        refPrefix: signer.prepare(attributionPrefix({ linkId: target.ids.link, code: target.code, resellerId: target.ids.reseller, shopId: target.ids.shop })),
         refSuffix: `; Max-Age=${target.attributionDays * 86_400}${COOKIE_ATTRIBUTES}`,
         visitorSeed1,
         visitorSeed2,
@@ -158,7 +158,7 @@ export function createRedirect(deps: AppDeps, options: RedirectOptions = {}): Re
     }
     // Last click wins: a new cookie replaces the old one and restarts the shop's window.
     if (target.attributed && click) {
-      const value = signAttribution(link.refPrefix, nowMs);
+      const value = signer.sign(link.refPrefix, nowMs);
       headers.push('Set-Cookie', `${ATTRIBUTION_COOKIE}=${value}${link.refSuffix}${secureFlag(req)}`);
     } else if (click && readCookie(cookieHeader, ATTRIBUTION_COOKIE) !== undefined) {
       // The last click was an unattributed one (blocked or pending reseller): it wins too, so an

@@ -259,6 +259,24 @@ describe('GET /r/:code', () => {
     app.deps.bus.off('click', listener);
     expect(seen).toEqual([expect.objectContaining({ shopId, linkId: link.id, resellerId: reseller.user.id, segment: 'influencer', kind: 'click', unique: true })]);
   });
+
+  it('still redirects, with both cookies, when counting the visit fails; the next visit is counted again', async () => {
+    const { link } = await seedLink();
+    const spy = jest.spyOn(app.redirect.clicks, 'count').mockImplementationOnce(() => {
+      throw new Error('counter store unavailable');
+    });
+    try {
+      const res = await app.http.get(`/r/${link.code}`).set('User-Agent', BROWSER);
+      expect(res.status).toBe(302);
+      expect(setCookies(res).map((c) => c.split('=')[0]).sort()).toEqual(['tular_ref', 'tular_vid']);
+      await app.http.get(`/r/${link.code}`).set('User-Agent', BROWSER).expect(302);
+    } finally {
+      spy.mockRestore();
+    }
+    await flushAll();
+    expect(await ClickEventModel.countDocuments({ linkId: link.id, kind: 'click' })).toBe(1);
+    expect((await linkCounts(link.id)).clicks).toBe(1);
+  });
 });
 
 describe('behind a TLS-terminating proxy', () => {
