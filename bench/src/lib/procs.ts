@@ -103,13 +103,20 @@ export async function startDatabase(): Promise<Database> {
   };
 }
 
+/** The node flags `npm start` gives the server (V8 heap flags, the tsx loader), read from the root package.json so the two cannot drift. */
+function startFlags(): string[] {
+  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = manifest.scripts.start.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.indexOf('server/src/index.ts'));
+}
+
 /** The real Tular server (src/index.ts) as a child process on core 0, against `mongodbUri`. */
 export async function startTular(mongodbUri: string, env: Record<string, string> = {}): Promise<Child> {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tular-bench-data-'));
   // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": profile the server under load (written when it stops).
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const cmd = [...pinning.server, process.execPath, ...nodeArgs, '--import', 'tsx', 'server/src/index.ts'];
+  const cmd = [...pinning.server, process.execPath, ...nodeArgs, ...startFlags(), 'server/src/index.ts'];
   const proc = spawn(cmd[0]!, cmd.slice(1), {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
