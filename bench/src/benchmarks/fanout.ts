@@ -1,5 +1,5 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { signAccessToken } from '../../../server/src/lib/accessTokens';
 import { benchConfig, BROWSER_UA } from '../lib/config';
 import { runLoad } from '../lib/load';
@@ -19,6 +19,8 @@ export interface FanoutRound {
   /** The probe clicks' own redirect (sent → 302 answered), p50/p99: the share of the delay before the click is even counted. */
   answerP50Ms: number;
   answerP99Ms: number;
+  /** p99 of each leg of a delivery, by the server's time stamps (see fanoutClients.ts Legs). */
+  legsP99Ms: { toServer: number; inServer: number; toClient: number };
   /** Redirect req/s of the background load during the round (0 in a quiet round), and its own p99 (generator's view). */
   loadRps: number;
   loadP99Ms: number;
@@ -42,25 +44,29 @@ export interface FanoutFigures {
   met: boolean;
 }
 
-/** Next message of a type from the clients' worker. */
-function next<T extends FromClients['type']>(worker: Worker, type: T): Promise<Extract<FromClients, { type: T }>> {
+/** Next message of a type from the clients' process. */
+function next<T extends FromClients['type']>(clients: ChildProcess, type: T): Promise<Extract<FromClients, { type: T }>> {
   return new Promise((resolve, reject) => {
+    const onExit = (code: number | null): void => reject(new Error(`the fan-out clients exited (${code})`));
     const onMessage = (m: FromClients): void => {
       if (m.type !== type) return;
-      worker.off('message', onMessage);
-      worker.off('error', reject);
+      clients.off('message', onMessage);
+      clients.off('exit', onExit);
       resolve(m as Extract<FromClients, { type: T }>);
     };
-    worker.on('message', onMessage);
-    worker.once('error', reject);
+    clients.on('message', onMessage);
+    clients.once('exit', onExit);
   });
 }
+
+/** How much more priority the clients' process gets than the bench (and its load generator): `nice` steps, root only. */
+const CLIENTS_NICE = process.getuid?.() === 0 ? -10 : 0;
 
 /**
  * 1,000 owner sockets spread over every shop; every 100 ms a probe click on one of the quiet probe
  * shops (each probed about once a second, so coalescing windows do not stack). Delay = probe sent →
- * `click` event on each socket of that shop. The sockets and probes live in a worker thread
- * (fanoutClients.ts), apart from the load generator's event loop. A warm-up round, then ≥ 3 rounds
+ * `click` event on each socket of that shop. The sockets and probes live in a process of their own
+ * (fanoutClients.ts), apart from the load generator's event loop and ahead of it for the core. A warm-up round, then ≥ 3 rounds
  * each of a quiet server (the baseline) and of the same probes under background redirect load on the
  * load shops; medians.
  */
@@ -77,12 +83,15 @@ export async function benchFanout(tular: Child, seeded: Seeded): Promise<FanoutF
     sockets: socketShops.map((shop) => ({ token: tokens.get(shop.ownerId)!, shopId: shop.shopId })),
     probes: seeded.probes.map((p) => ({ shopId: p.shop.shopId, code: p.code })),
   };
-  // The worker loads TypeScript through tsx's CommonJS hook, as the bench itself runs (Node 20 does not apply `--import` loaders to workers).
-  const clients = path.join(__dirname, 'fanoutClients.ts');
-  const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(clients)});`, { eval: true, workerData: input });
-  const tell = (m: ToClients): void => worker.postMessage(m);
+  // Same core as the bench (affinity is inherited), higher priority within the bench's session.
+  const node = [process.execPath, '--import', 'tsx', path.join(__dirname, 'fanoutClients.ts')];
+  const clients = spawn(CLIENTS_NICE ? 'nice' : node[0]!, CLIENTS_NICE ? ['-n', String(CLIENTS_NICE), ...node] : node.slice(1), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const tell = (m: ToClients): void => void clients.send(m);
   try {
-    const { connected, errors } = await next(worker, 'connected');
+    const connecting = next(clients, 'connected');
+    tell({ type: 'init', input });
+    const { connected, errors } = await connecting;
+    process.stderr.write(`[bench] fan-out clients: separate process${CLIENTS_NICE ? ` at nice ${CLIENTS_NICE} (the bench and its load generator at 0)` : ''}\n`);
     const errorCount = Object.keys(errors).length;
     process.stderr.write(`[bench] ${connected}/${benchConfig.sockets} sockets connected${errorCount ? `; errors: ${JSON.stringify(errors)}` : ''}\n`);
     if (connected < benchConfig.sockets) process.stderr.write(`[bench] server log tail:\n${tular.output().slice(-2000)}\n`);
@@ -107,9 +116,9 @@ export async function benchFanout(tular: Child, seeded: Seeded): Promise<FanoutF
       } else {
         await new Promise((r) => setTimeout(r, seconds * 1000));
       }
-      const done = next(worker, 'round');
+      const done = next(clients, 'round');
       tell({ type: 'stop' });
-      const { probes, expectedDeliveries, delays, answers } = await done;
+      const { probes, expectedDeliveries, delays, answers, legs } = await done;
       return {
         probes,
         deliveries: delays.length,
@@ -118,6 +127,7 @@ export async function benchFanout(tular: Child, seeded: Seeded): Promise<FanoutF
         p99Ms: round1(percentile(delays, 99)),
         answerP50Ms: round1(percentile(answers, 50)),
         answerP99Ms: round1(percentile(answers, 99)),
+        legsP99Ms: { toServer: round1(percentile(legs.toServer, 99)), inServer: round1(percentile(legs.inServer, 99)), toClient: round1(percentile(legs.toClient, 99)) },
         loadRps: Math.round(loadRps),
         loadP99Ms: round1(loadP99Ms),
       };
@@ -164,6 +174,12 @@ export async function benchFanout(tular: Child, seeded: Seeded): Promise<FanoutF
         ['click → event p50 (ms)', figures.quietP50Ms, figures.p50Ms, fmt(loaded, 'p50Ms')],
         ['click → event p99 (ms)', figures.quietP99Ms, figures.p99Ms, fmt(loaded, 'p99Ms')],
         ['probe redirect answered p50 / p99 (ms)', `${median(quiet.map((r) => r.answerP50Ms))} / ${median(quiet.map((r) => r.answerP99Ms))}`, `${median(loaded.map((r) => r.answerP50Ms))} / ${median(loaded.map((r) => r.answerP99Ms))}`, loaded.map((r) => `${r.answerP50Ms}/${r.answerP99Ms}`).join(' ; ')],
+        ...(['toServer', 'inServer', 'toClient'] as const).map((leg) => [
+          `p99 ${{ toServer: 'probe sent → click counted', inServer: 'counted → message sent', toClient: 'message sent → socket handler' }[leg]} (ms)`,
+          median(quiet.map((r) => r.legsP99Ms[leg])),
+          median(loaded.map((r) => r.legsP99Ms[leg])),
+          loaded.map((r) => r.legsP99Ms[leg]).join(' / '),
+        ]),
         ['redirect req/s meanwhile', 0, figures.loadRps, fmt(loaded, 'loadRps')],
         ['load redirects p99 (ms, generator)', '—', median(loaded.map((r) => r.loadP99Ms)), fmt(loaded, 'loadP99Ms')],
       ],
@@ -171,9 +187,9 @@ export async function benchFanout(tular: Child, seeded: Seeded): Promise<FanoutF
     printVerdict('fan-out', [{ target: 'p99 ≤ 100 ms under redirect load, every socket connected, ≥ 99% of events delivered', met: figures.met }]);
     return figures;
   } finally {
-    const closed = next(worker, 'closed').catch(() => undefined);
+    const closed = next(clients, 'closed').catch(() => undefined);
     tell({ type: 'close' });
     await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
-    await worker.terminate();
+    if (clients.exitCode === null) clients.kill('SIGKILL');
   }
 }
