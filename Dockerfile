@@ -22,4 +22,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 CMD node -e "fetch('http://127.0.0.1:3000/readyz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
 # Node itself is PID 1 (no npm or shell in between), so `docker stop`'s SIGTERM reaches the server's
 # graceful shutdown (drain, flush clicks and rollups) instead of killing a wrapper; same as `npm start`.
-CMD ["node", "--max-semi-space-size=64", "--import", "tsx", "server/src/index.ts"]
+CMD ["node", "--max-semi-space-size=32", "--import", "tsx", "server/src/index.ts"]

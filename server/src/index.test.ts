@@ -122,9 +122,9 @@ function startCommand(): string[] {
 
 describe('npm start', () => {
   it('runs node itself (exec), so a signal to npm reaches the server', () => {
-    expect(ROOT_MANIFEST.scripts.start).toBe('exec node --max-semi-space-size=64 --import tsx server/src/index.ts');
+    expect(ROOT_MANIFEST.scripts.start).toBe('exec node --max-semi-space-size=32 --import tsx server/src/index.ts');
     const dockerfile = fs.readFileSync(path.join(REPO, 'Dockerfile'), 'utf8');
-    expect(dockerfile).toContain('CMD ["node", "--max-semi-space-size=64", "--import", "tsx", "server/src/index.ts"]');
+    expect(dockerfile).toContain('CMD ["node", "--max-semi-space-size=32", "--import", "tsx", "server/src/index.ts"]');
   });
 
   it('with no configuration serves /healthz, keeps a registered user across a SIGTERM restart, and leaves no process behind', async () => {

@@ -116,7 +116,8 @@ export async function startTular(mongodbUri: string, env: Record<string, string>
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tular-bench-data-'));
   // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": profile the server under load (written when it stops).
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const cmd = [...pinning.server, process.execPath, ...nodeArgs, ...startFlags(), 'server/src/index.ts'];
+  // After npm start's flags, so an extra V8 flag overrides one of them (the last one counts).
+  const cmd = [...pinning.server, process.execPath, ...startFlags(), ...nodeArgs, 'server/src/index.ts'];
   const proc = spawn(cmd[0]!, cmd.slice(1), {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
