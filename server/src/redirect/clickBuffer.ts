@@ -8,6 +8,8 @@ import type { ResolvedLink } from './linkCache';
 /** What the buffer needs from the rollup writer (deps.rollups). */
 export interface RollupSink {
   add(fact: RollupFact): unknown;
+  /** Counts a visit as `add(clickFact(input, timezone))` would, without building the fact (RollupWriter's fast path). */
+  addClick?(input: ClickFactInput, timezone: string): unknown;
 }
 
 export interface ClickBufferOptions {
@@ -88,7 +90,7 @@ export class ClickBuffer {
    */
   count(target: ResolvedLink, kind: ClickEventRecord['kind'], unique: boolean, at: Date): boolean {
     const resellerId = target.attributed ? target.ids.reseller : undefined;
-    // One input object reused for every visit (clickFact copies what it needs into the fact it returns).
+    // One input object reused for every visit (read at once, never kept).
     const input = this.factInput;
     input.shopId = target.ids.shop;
     input.productId = target.ids.product;
@@ -99,7 +101,9 @@ export class ClickBuffer {
     input.kind = kind;
     input.unique = unique;
     input.at = at;
-    this.opts.rollups.add(clickFact(input, target.timezone));
+    const rollups = this.opts.rollups;
+    if (rollups.addClick) rollups.addClick(input, target.timezone);
+    else rollups.add(clickFact(input, target.timezone));
     // Built field by field (no spreads of throw-away objects): this runs for every visit.
     const event: ClickHappened = { shopId: target.ids.shop, linkId: target.ids.link, channel: target.channel, kind, unique, at };
     if (target.ids.product) event.productId = target.ids.product;

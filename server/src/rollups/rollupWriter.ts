@@ -5,6 +5,7 @@ import { writesAreSerialized } from '../db/writeLock';
 import type { Logger } from '../lib/logger';
 import { emptyCounts, ROLLUP_COUNTERS, rollupCollection, type RollupCounter, type RollupCounts, type RollupGranularity, type RollupScope } from '../models/Rollup';
 import { bucketsFor, type Bucket } from './buckets';
+import { clickFact, type ClickFactInput } from './rollupFacts';
 import { registerWriter } from './writerRegistry';
 
 /** One thing that happened, as the click and order paths report it; counts may be negative (a refund). */
@@ -68,6 +69,49 @@ interface Slot {
   scope: RollupScope;
   key: string;
   bucket: Bucket;
+}
+
+/** A counter a click adds to, and by how much (what clickFact counts for one kind and uniqueness). */
+interface Step {
+  counter: RollupCounter;
+  value: number;
+}
+
+/**
+ * What `addClick` remembers per link: the entries one click on it increments (live lane, day tally,
+ * bulk lane) and, per kind and uniqueness, the counters clickFact gives — so a click on a known link
+ * builds no fact, no counts object and no list of counters, and looks up no bucket entry until the
+ * buffer it points into is cut.
+ */
+interface ClickMemo {
+  buckets: [Bucket, Bucket];
+  /** The input fields the memo was built from (a change of any rebuilds it). */
+  shopId: string;
+  productId: string | null | undefined;
+  resellerId: string | null | undefined;
+  segment: Segment | null | undefined;
+  channel: Channel;
+  timezone: string;
+  shop: { slots: Slot[]; tally: LiveTally };
+  liveEpoch: number;
+  live: PendingBucket[];
+  bufferEpoch: number;
+  bulkSlots: Slot[];
+  bulk: PendingBucket[];
+  /** Indexed by clickSlot(kind, unique). */
+  steps: Array<Step[] | undefined>;
+}
+
+const clickSlot = (kind: ClickFactInput['kind'], unique: boolean): number => (kind === 'click' ? 0 : kind === 'bot' ? 2 : 4) + (unique ? 1 : 0);
+
+/** The non-zero counters of a fact's counts, in ROLLUP_COUNTERS order. */
+function stepsOf(counts: RollupFact['counts']): Step[] {
+  const steps: Step[] = [];
+  for (const counter of ROLLUP_COUNTERS) {
+    const value = counts[counter];
+    if (typeof value === 'number' && Number.isFinite(value) && value !== 0) steps.push({ counter, value });
+  }
+  return steps;
 }
 
 interface Batch {
@@ -172,6 +216,9 @@ export class RollupWriter {
   /** Bumped whenever `buffer` is replaced: remembered entries of an older buffer are stale. */
   private bufferEpoch = 0;
   private linkMemo = new Map<string, LinkMemo>();
+  private clickMemo = new Map<string, ClickMemo>();
+  /** Bumped whenever `live` is replaced (see bufferEpoch). */
+  private liveEpoch = 0;
   private shopSlots = new Map<string, { buckets: [Bucket, Bucket]; slots: Slot[]; tally: LiveTally }>();
   private tallies = new Map<string, LiveTally>();
   /** Bumped by every add that counts something: the version of the tallies and of the stored `liveV`. */
@@ -232,6 +279,82 @@ export class RollupWriter {
     this.scheduleLive();
   }
 
+  /**
+   * One visit, counted exactly as `add(clickFact(input, timezone))` counts it — the redirect's fast
+   * path: per link the entries it increments are remembered (see ClickMemo), so a click is a few
+   * additions in place. `input` is read now and not kept.
+   */
+  addClick(input: ClickFactInput, timezone: string): void {
+    const buckets = cachedBuckets(input.at, timezone);
+    let memo = this.clickMemo.get(input.linkId);
+    if (
+      !memo ||
+      memo.buckets !== buckets ||
+      memo.shopId !== input.shopId ||
+      memo.productId !== input.productId ||
+      memo.resellerId !== input.resellerId ||
+      memo.segment !== input.segment ||
+      memo.channel !== input.channel ||
+      memo.timezone !== timezone ||
+      // The shop's live slots and day tally moved on (another link's click in another bucket): rebuilt, so latestTally follows.
+      this.shopSlots.get(input.shopId) !== memo.shop
+    ) {
+      memo = this.newClickMemo(input, timezone, buckets);
+    }
+    const kindSlot = clickSlot(input.kind, input.unique);
+    let steps = memo.steps[kindSlot];
+    if (!steps) {
+      steps = stepsOf(clickFact(input, timezone).counts);
+      memo.steps[kindSlot] = steps;
+    }
+    if (steps.length === 0) return;
+    if (memo.liveEpoch !== this.liveEpoch) {
+      memo.live = memo.shop.slots.map((slot) => this.entryAt(this.live, slot));
+      memo.liveEpoch = this.liveEpoch;
+    }
+    if (memo.bufferEpoch !== this.bufferEpoch) {
+      memo.bulk = memo.bulkSlots.map((slot) => this.entryAt(this.buffer, slot));
+      memo.bufferEpoch = this.bufferEpoch;
+    }
+    const v = (this.seq += 1);
+    for (const entry of memo.live) {
+      entry.v = v;
+      for (const step of steps) bumpCounter(entry.inc, step.counter, step.value);
+    }
+    const tally = memo.shop.tally;
+    tally.v = v;
+    for (const step of steps) bumpCounter(tally.counts, step.counter, step.value);
+    for (const entry of memo.bulk) for (const step of steps) bumpCounter(entry.inc, step.counter, step.value);
+    this.scheduleLive();
+  }
+
+  private newClickMemo(input: ClickFactInput, timezone: string, buckets: [Bucket, Bucket]): ClickMemo {
+    // The fact decides which scopes a click lands in (clickFact holds the counting rules).
+    const fact = clickFact(input, timezone);
+    const shop = this.liveSlots(fact.shopId, buckets);
+    const bulkSlots = this.bulkSlots(fact, buckets);
+    const memo: ClickMemo = {
+      buckets,
+      shopId: input.shopId,
+      productId: input.productId,
+      resellerId: input.resellerId,
+      segment: input.segment,
+      channel: input.channel,
+      timezone,
+      shop,
+      // Entries are looked up once a click counts something (no empty bucket written for nothing).
+      liveEpoch: -1,
+      live: [],
+      bufferEpoch: -1,
+      bulkSlots,
+      bulk: [],
+      steps: [],
+    };
+    if (this.clickMemo.size >= 100_000) this.clickMemo.clear();
+    this.clickMemo.set(input.linkId, memo);
+    return memo;
+  }
+
   /** The shop's two live-lane buckets and its day tally; remembered per shop and bucket pair (no string builds per click). */
   private liveSlots(shopId: string, buckets: [Bucket, Bucket]): { slots: Slot[]; tally: LiveTally } {
     let memo = this.shopSlots.get(shopId);
@@ -279,14 +402,7 @@ export class RollupWriter {
       }
       return memo.entries;
     }
-    const slots: Slot[] = [];
-    for (const bucket of buckets) {
-      if (fact.productId) slots.push(this.slot(fact.shopId, 'product', fact.productId, bucket));
-      if (fact.resellerId) slots.push(this.slot(fact.shopId, 'reseller', fact.resellerId, bucket));
-      if (fact.linkId) slots.push(this.slot(fact.shopId, 'link', fact.linkId, bucket));
-      if (fact.segment) slots.push(this.slot(fact.shopId, 'segment', fact.segment, bucket));
-      if (fact.channel) slots.push(this.slot(fact.shopId, 'channel', fact.channel, bucket));
-    }
+    const slots = this.bulkSlots(fact, buckets);
     const entries = slots.map((slot) => this.entryAt(this.buffer, slot));
     if (fact.linkId) {
       if (this.linkMemo.size >= 100_000) this.linkMemo.clear();
@@ -303,6 +419,19 @@ export class RollupWriter {
       });
     }
     return entries;
+  }
+
+  /** The bulk-lane bucket documents a fact lands in. */
+  private bulkSlots(fact: RollupFact, buckets: [Bucket, Bucket]): Slot[] {
+    const slots: Slot[] = [];
+    for (const bucket of buckets) {
+      if (fact.productId) slots.push(this.slot(fact.shopId, 'product', fact.productId, bucket));
+      if (fact.resellerId) slots.push(this.slot(fact.shopId, 'reseller', fact.resellerId, bucket));
+      if (fact.linkId) slots.push(this.slot(fact.shopId, 'link', fact.linkId, bucket));
+      if (fact.segment) slots.push(this.slot(fact.shopId, 'segment', fact.segment, bucket));
+      if (fact.channel) slots.push(this.slot(fact.shopId, 'channel', fact.channel, bucket));
+    }
+    return slots;
   }
 
   private slot(shopId: string, scope: RollupScope, key: string, bucket: Bucket): Slot {
@@ -457,6 +586,7 @@ export class RollupWriter {
     if (!this.liveBatch) {
       this.liveBatch = this.cut(this.live);
       this.live = new Map();
+      this.liveEpoch += 1;
       this.lastLiveCut = Date.now();
     }
     const batch = this.liveBatch;
