@@ -1,6 +1,6 @@
 import type { ClickHappened, EventBus } from '../events/bus';
 import type { Logger } from '../lib/logger';
-import type { RollupFact } from '../rollups/rollupWriter';
+import type { ClickMemoHolder, RollupFact } from '../rollups/rollupWriter';
 import { clickFact, type ClickFactInput } from '../rollups/rollupFacts';
 import { ClickEventModel, type ClickEventRecord } from '../models/ClickEvent';
 import type { ResolvedLink } from './linkCache';
@@ -9,7 +9,7 @@ import type { ResolvedLink } from './linkCache';
 export interface RollupSink {
   add(fact: RollupFact): unknown;
   /** Counts a visit as `add(clickFact(input, timezone))` would, without building the fact (RollupWriter's fast path). */
-  addClick?(input: ClickFactInput, timezone: string): unknown;
+  addClick?(input: ClickFactInput, timezone: string, holder?: ClickMemoHolder): unknown;
 }
 
 export interface ClickBufferOptions {
@@ -102,7 +102,8 @@ export class ClickBuffer {
     input.unique = unique;
     input.at = at;
     const rollups = this.opts.rollups;
-    if (rollups.addClick) rollups.addClick(input, target.timezone);
+    // The cached link holds the writer's memo for it (see ClickMemoHolder).
+    if (rollups.addClick) rollups.addClick(input, target.timezone, target);
     else rollups.add(clickFact(input, target.timezone));
     // Built field by field (no spreads of throw-away objects): this runs for every visit.
     const event: ClickHappened = { shopId: target.ids.shop, linkId: target.ids.link, channel: target.channel, kind, unique, at };

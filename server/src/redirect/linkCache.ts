@@ -25,6 +25,8 @@ export interface ResolvedLink {
   timezone: string;
   attributionDays: number;
   location: string;
+  /** The rollup writer's per-link click memo (RollupWriter.addClick): kept on the link, read by no one else. */
+  rollupMemo?: unknown;
 }
 
 interface Entry {
@@ -309,6 +311,7 @@ export class LinkCache {
       timezone: shop.timezone ?? 'Asia/Jakarta',
       attributionDays: shop.attributionDays ?? 7,
       location,
+      rollupMemo: undefined,
     };
   }
 

@@ -1,7 +1,7 @@
 import { useTestDatabase } from '../../test/harness';
 import { writesAreSerialized } from '../db/writeLock';
 import { rollupCollection, type RollupRecord } from '../models/Rollup';
-import { rollupDocId, RollupWriter } from './rollupWriter';
+import { rollupDocId, RollupWriter, type ClickMemoHolder } from './rollupWriter';
 import { readRollups, sumBuckets } from './rollupReader';
 import { bucketsFor, monthRange } from './buckets';
 import { clickFact, type ClickFactInput } from './rollupFacts';
@@ -203,6 +203,9 @@ describe('RollupWriter', () => {
     const shopId = '3'.repeat(24);
     const fast = new RollupWriter({ intervalMs: 0 });
     const plain = new RollupWriter({ intervalMs: 0 });
+    // The redirect's way: the memo kept on an object per link (its cached link) instead of in the writer.
+    const held = new RollupWriter({ intervalMs: 0 });
+    const holders = new Map<string, ClickMemoHolder>();
     // Today (the writer keeps day totals of the last 50 hours only), in three hours of two days.
     const today = bucketsFor(new Date(), TZ)[1];
     const hour3 = new Date(today.start.getTime() + 3 * 3_600_000);
@@ -214,10 +217,14 @@ describe('RollupWriter', () => {
       const input = Object.assign(base, { productId: 'p', resellerId: 'r', linkId: 'l1', segment: 'buzzer', channel: 'whatsapp', kind: 'click', unique: false, at: hour3 }, over);
       fast.addClick(input, TZ);
       plain.add(clickFact(input, TZ));
+      let holder = holders.get(input.linkId);
+      if (!holder) holders.set(input.linkId, (holder = {}));
+      held.addClick(input, TZ, holder);
     };
     const flushBoth = async (): Promise<void> => {
       await fast.flush();
       await plain.flush();
+      await held.flush();
     };
     click({ unique: true });
     click({});
@@ -251,9 +258,10 @@ describe('RollupWriter', () => {
     const fastDocs = await storedBy(fast);
     expect(fastDocs.length).toBeGreaterThan(20);
     expect(fastDocs).toEqual(await storedBy(plain));
+    expect(await storedBy(held)).toEqual(fastDocs);
     const linkDays = sumBuckets(await readRollups({ scope: 'link', shopId, granularity: 'day' }));
-    // Credited clicks only (one uncredited click and one bot on l1), halved: both writers counted each click.
-    expect(linkDays.clicks / 2).toBe(9);
-    expect(linkDays.botClicks / 2).toBe(1);
+    // Credited clicks only (one uncredited click and one bot on l1), a third: three writers counted each click.
+    expect(linkDays.clicks / 3).toBe(9);
+    expect(linkDays.botClicks / 3).toBe(1);
   });
 });

@@ -30,7 +30,12 @@ interface PendingBucket {
   granularity: RollupGranularity;
   period: string;
   start: Date;
-  inc: Partial<Record<RollupCounter, number>>;
+  /**
+   * Every counter, zero until added to: one object shape for all buckets, so the per-click additions
+   * are monomorphic property writes (an object per bucket grown in the order its counters first came
+   * had a shape per order, and the additions were megamorphic). Only non-zero counters are written.
+   */
+  inc: RollupCounts;
   /** Live lane only: the writer's add sequence at the last add to it, stored as `liveV` (see LiveTally). */
   v?: number;
 }
@@ -69,6 +74,9 @@ interface Slot {
   scope: RollupScope;
   key: string;
   bucket: Bucket;
+  /** The entry last found for it, valid while its lane's epoch is `epoch` (see entryAt). */
+  epoch: number;
+  entry: PendingBucket | null;
 }
 
 /** A counter a click adds to, and by how much (what clickFact counts for one kind and uniqueness). */
@@ -78,12 +86,15 @@ interface Step {
 }
 
 /**
- * What `addClick` remembers per link: the entries one click on it increments (live lane, day tally,
- * bulk lane) and, per kind and uniqueness, the counters clickFact gives — so a click on a known link
- * builds no fact, no counts object and no list of counters, and looks up no bucket entry until the
- * buffer it points into is cut.
+ * What `addClick` remembers per link: the bucket slots one click on it increments (live lane, day
+ * tally, bulk lane) and, per kind and uniqueness, the counters clickFact gives — so a click on a known
+ * link builds no fact, no counts object, no list of counters and no document id; a slot's entry is
+ * looked up once per lane cut, and slots shared by many links (product, reseller, channel…) are one
+ * object, so one link's lookup serves them all.
  */
 interface ClickMemo {
+  /** The writer that made it (a holder could outlive one writer in tests). */
+  owner: RollupWriter;
   buckets: [Bucket, Bucket];
   /** The input fields the memo was built from (a change of any rebuilds it). */
   shopId: string;
@@ -93,13 +104,17 @@ interface ClickMemo {
   channel: Channel;
   timezone: string;
   shop: { slots: Slot[]; tally: LiveTally };
-  liveEpoch: number;
-  live: PendingBucket[];
-  bufferEpoch: number;
   bulkSlots: Slot[];
-  bulk: PendingBucket[];
   /** Indexed by clickSlot(kind, unique). */
   steps: Array<Step[] | undefined>;
+}
+
+/**
+ * Where a caller that has one object per link (the redirect's cached link) lets `addClick` keep its
+ * memo, instead of a lookup by link id in a map of every link: one memory access less per click.
+ */
+export interface ClickMemoHolder {
+  rollupMemo?: unknown;
 }
 
 const clickSlot = (kind: ClickFactInput['kind'], unique: boolean): number => (kind === 'click' ? 0 : kind === 'bot' ? 2 : 4) + (unique ? 1 : 0);
@@ -213,12 +228,18 @@ export class RollupWriter {
   readonly writerId: string;
   private live = new Map<string, PendingBucket>();
   private buffer = new Map<string, PendingBucket>();
-  /** Bumped whenever `buffer` is replaced: remembered entries of an older buffer are stale. */
-  private bufferEpoch = 0;
+  /** Replaced (from `epochs`) whenever `buffer` is replaced: remembered entries of an older buffer are stale. */
+  private bufferEpoch = 2;
   private linkMemo = new Map<string, LinkMemo>();
   private clickMemo = new Map<string, ClickMemo>();
-  /** Bumped whenever `live` is replaced (see bufferEpoch). */
-  private liveEpoch = 0;
+  /** One Slot per bucket document id (bounded), so entries cached on it serve every link that shares it. */
+  private slotTable = new Map<string, Slot>();
+  /**
+   * Lane epochs, from one counter (a slot belongs to one lane, and its cached entry is valid only while
+   * the lane's epoch is the one it was found in): a new one whenever `live` / `buffer` is replaced.
+   */
+  private epochs = 2;
+  private liveEpoch = 1;
   private shopSlots = new Map<string, { buckets: [Bucket, Bucket]; slots: Slot[]; tally: LiveTally }>();
   private tallies = new Map<string, LiveTally>();
   /** Bumped by every add that counts something: the version of the tallies and of the stored `liveV`. */
@@ -268,7 +289,7 @@ export class RollupWriter {
     const shop = this.liveSlots(fact.shopId, buckets);
     const v = (this.seq += 1);
     for (const slot of shop.slots) {
-      const entry = this.entryAt(this.live, slot);
+      const entry = this.entryAt(this.live, slot, this.liveEpoch);
       entry.v = v;
       for (const c of counters) bumpCounter(entry.inc, c, counts[c]!);
     }
@@ -284,11 +305,12 @@ export class RollupWriter {
    * path: per link the entries it increments are remembered (see ClickMemo), so a click is a few
    * additions in place. `input` is read now and not kept.
    */
-  addClick(input: ClickFactInput, timezone: string): void {
+  addClick(input: ClickFactInput, timezone: string, holder?: ClickMemoHolder): void {
     const buckets = cachedBuckets(input.at, timezone);
-    let memo = this.clickMemo.get(input.linkId);
+    let memo = holder ? (holder.rollupMemo as ClickMemo | undefined) : this.clickMemo.get(input.linkId);
     if (
       !memo ||
+      memo.owner !== this ||
       memo.buckets !== buckets ||
       memo.shopId !== input.shopId ||
       memo.productId !== input.productId ||
@@ -299,7 +321,7 @@ export class RollupWriter {
       // The shop's live slots and day tally moved on (another link's click in another bucket): rebuilt, so latestTally follows.
       this.shopSlots.get(input.shopId) !== memo.shop
     ) {
-      memo = this.newClickMemo(input, timezone, buckets);
+      memo = this.newClickMemo(input, timezone, buckets, holder);
     }
     const kindSlot = clickSlot(input.kind, input.unique);
     let steps = memo.steps[kindSlot];
@@ -308,32 +330,29 @@ export class RollupWriter {
       memo.steps[kindSlot] = steps;
     }
     if (steps.length === 0) return;
-    if (memo.liveEpoch !== this.liveEpoch) {
-      memo.live = memo.shop.slots.map((slot) => this.entryAt(this.live, slot));
-      memo.liveEpoch = this.liveEpoch;
-    }
-    if (memo.bufferEpoch !== this.bufferEpoch) {
-      memo.bulk = memo.bulkSlots.map((slot) => this.entryAt(this.buffer, slot));
-      memo.bufferEpoch = this.bufferEpoch;
-    }
     const v = (this.seq += 1);
-    for (const entry of memo.live) {
+    for (const slot of memo.shop.slots) {
+      const entry = this.entryAt(this.live, slot, this.liveEpoch);
       entry.v = v;
       for (const step of steps) bumpCounter(entry.inc, step.counter, step.value);
     }
     const tally = memo.shop.tally;
     tally.v = v;
     for (const step of steps) bumpCounter(tally.counts, step.counter, step.value);
-    for (const entry of memo.bulk) for (const step of steps) bumpCounter(entry.inc, step.counter, step.value);
+    for (const slot of memo.bulkSlots) {
+      const entry = this.entryAt(this.buffer, slot, this.bufferEpoch);
+      for (const step of steps) bumpCounter(entry.inc, step.counter, step.value);
+    }
     this.scheduleLive();
   }
 
-  private newClickMemo(input: ClickFactInput, timezone: string, buckets: [Bucket, Bucket]): ClickMemo {
+  private newClickMemo(input: ClickFactInput, timezone: string, buckets: [Bucket, Bucket], holder: ClickMemoHolder | undefined): ClickMemo {
     // The fact decides which scopes a click lands in (clickFact holds the counting rules).
     const fact = clickFact(input, timezone);
     const shop = this.liveSlots(fact.shopId, buckets);
     const bulkSlots = this.bulkSlots(fact, buckets);
     const memo: ClickMemo = {
+      owner: this,
       buckets,
       shopId: input.shopId,
       productId: input.productId,
@@ -342,16 +361,14 @@ export class RollupWriter {
       channel: input.channel,
       timezone,
       shop,
-      // Entries are looked up once a click counts something (no empty bucket written for nothing).
-      liveEpoch: -1,
-      live: [],
-      bufferEpoch: -1,
       bulkSlots,
-      bulk: [],
       steps: [],
     };
-    if (this.clickMemo.size >= 100_000) this.clickMemo.clear();
-    this.clickMemo.set(input.linkId, memo);
+    if (holder) holder.rollupMemo = memo;
+    else {
+      if (this.clickMemo.size >= 100_000) this.clickMemo.clear();
+      this.clickMemo.set(input.linkId, memo);
+    }
     return memo;
   }
 
@@ -397,13 +414,13 @@ export class RollupWriter {
       memo.channel === fact.channel
     ) {
       if (memo.epoch !== this.bufferEpoch) {
-        memo.entries = memo.slots.map((slot) => this.entryAt(this.buffer, slot));
+        memo.entries = memo.slots.map((slot) => this.entryAt(this.buffer, slot, this.bufferEpoch));
         memo.epoch = this.bufferEpoch;
       }
       return memo.entries;
     }
     const slots = this.bulkSlots(fact, buckets);
-    const entries = slots.map((slot) => this.entryAt(this.buffer, slot));
+    const entries = slots.map((slot) => this.entryAt(this.buffer, slot, this.bufferEpoch));
     if (fact.linkId) {
       if (this.linkMemo.size >= 100_000) this.linkMemo.clear();
       this.linkMemo.set(fact.linkId, {
@@ -435,16 +452,33 @@ export class RollupWriter {
   }
 
   private slot(shopId: string, scope: RollupScope, key: string, bucket: Bucket): Slot {
-    return { id: rollupDocId(shopId, scope, key, bucket.granularity, bucket.period, this.writerId), shopId, scope, key, bucket };
+    const id = rollupDocId(shopId, scope, key, bucket.granularity, bucket.period, this.writerId);
+    let slot = this.slotTable.get(id);
+    if (!slot) {
+      // Cleared when full: slots still held elsewhere keep working (the lane's map stays the truth).
+      if (this.slotTable.size >= 200_000) this.slotTable.clear();
+      slot = { id, shopId, scope, key, bucket, epoch: 0, entry: null };
+      this.slotTable.set(id, slot);
+    }
+    return slot;
   }
 
-  private entryAt(into: Map<string, PendingBucket>, slot: Slot): PendingBucket {
+  /**
+   * The slot's entry in a lane (`into`, at lane epoch `epoch`), made on first use. The entry cached on
+   * the slot is used while the lane is not cut; otherwise the lane's map decides (entries in it are
+   * never replaced while it is the lane's), so two slot objects for one id never part ways.
+   */
+  private entryAt(into: Map<string, PendingBucket>, slot: Slot, epoch: number): PendingBucket {
+    if (slot.epoch === epoch && slot.entry) return slot.entry;
     let entry = into.get(slot.id);
     if (!entry) {
       const { id, shopId, scope, key, bucket } = slot;
-      entry = { _id: id, shopId, scope, key, granularity: bucket.granularity, period: bucket.period, start: bucket.start, inc: {} };
+      // `v` from the start (undefined in the bulk lane): one shape for the entries of both lanes.
+      entry = { _id: id, shopId, scope, key, granularity: bucket.granularity, period: bucket.period, start: bucket.start, inc: emptyCounts(), v: undefined };
       into.set(id, entry);
     }
+    slot.epoch = epoch;
+    slot.entry = entry;
     return entry;
   }
 
@@ -550,7 +584,7 @@ export class RollupWriter {
             if (!cutBulk && this.buffer.size > 0) {
               this.bulkBatch = this.cut(this.buffer);
               this.buffer = new Map();
-              this.bufferEpoch += 1;
+              this.bufferEpoch = this.epochs += 1;
               cutBulk = true;
               continue;
             }
@@ -586,7 +620,7 @@ export class RollupWriter {
     if (!this.liveBatch) {
       this.liveBatch = this.cut(this.live);
       this.live = new Map();
-      this.liveEpoch += 1;
+      this.liveEpoch = this.epochs += 1;
       this.lastLiveCut = Date.now();
     }
     const batch = this.liveBatch;
@@ -605,7 +639,7 @@ export class RollupWriter {
       updateOne: {
         filter: guard ? { _id: b._id, lastFlush: { $ne: batch.flushId } } : { _id: b._id },
         update: {
-          $inc: b.inc,
+          $inc: nonZero(b.inc),
           // Live batches are written one after another, so `liveV` only grows (see LiveTally).
           $set: b.v === undefined ? { lastFlush: batch.flushId } : { lastFlush: batch.flushId, liveV: b.v },
           $setOnInsert: { shopId: b.shopId, scope: b.scope, key: b.key, granularity: b.granularity, period: b.period, start: b.start, writer: this.writerId },
@@ -626,6 +660,19 @@ export class RollupWriter {
       batch.next += failedAt + 1;
     }
   }
+}
+
+/** The counters to `$inc`: the non-zero ones (never none: an empty `$inc` is not valid everywhere). */
+function nonZero(counts: RollupCounts): Partial<RollupCounts> {
+  const inc: Partial<RollupCounts> = {};
+  let any = false;
+  for (const c of ROLLUP_COUNTERS) {
+    if (counts[c] !== 0) {
+      inc[c] = counts[c];
+      any = true;
+    }
+  }
+  return any ? inc : { clicks: 0 };
 }
 
 /** The index of the first write error when it is a duplicate key (our "already applied" signal), else null. */
