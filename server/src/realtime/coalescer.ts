@@ -18,9 +18,6 @@ interface Slot {
   timer: NodeJS.Timeout | null;
 }
 
-/** The coalescer's key of one (room, event) slot. */
-export const slotKey = (room: string, event: string): string => `${event}\u0000${room}`;
-
 export class RoomCoalescer {
   private slots = new Map<string, Slot>();
   private closed = false;
@@ -31,12 +28,8 @@ export class RoomCoalescer {
   ) {}
 
   push<In, Out>(room: string, event: string, item: In, makeAcc: () => Accumulator<In, Out>): void {
-    this.pushKeyed(slotKey(room, event), room, event, item, makeAcc);
-  }
-
-  /** `push` with the slot key built beforehand (`slotKey(room, event)`): hot callers keep it per room. */
-  pushKeyed<In, Out>(id: string, room: string, event: string, item: In, makeAcc: () => Accumulator<In, Out>): void {
     if (this.closed) return;
+    const id = `${event}\u0000${room}`;
     const slot = this.slots.get(id);
     if (slot) {
       slot.acc.add(item);

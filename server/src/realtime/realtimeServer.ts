@@ -11,7 +11,7 @@ import { ShopModel } from '../models/Shop';
 import { addCounts, emptyCounts, type RollupCounts } from '../models/Rollup';
 import { bucketsFor } from '../rollups/buckets';
 import type { ClickHappened, CommissionChanged, MembershipChanged, OrderChanged, PayoutChanged, ShopChanged } from '../events/bus';
-import { ListAccumulator, RoomCoalescer, slotKey } from './coalescer';
+import { ListAccumulator, RoomCoalescer } from './coalescer';
 import { ClickAccumulator, commissionItem, membershipItem, orderItem, payoutItem, resellerRoom, shopRoom } from './liveEvents';
 import { WriterRegistry } from '../rollups/writerRegistry';
 import { ShopTimezones, TodayTotals } from './todayTotals';
@@ -57,25 +57,6 @@ const yieldToIo = (): Promise<void> => new Promise((r) => setImmediate(r));
 const userRoom = (userId: string): string => `user:${userId}`;
 const allShopsRoom = (userId: string): string => `user:${userId}:all-shops`;
 const isId = (v: unknown): v is string => typeof v === 'string' && /^[a-f0-9]{24}$/i.test(v);
-
-interface ClickRoom {
-  room: string;
-  /** The coalescer slot key of the room's click events. */
-  key: string;
-}
-/** Bound on the remembered room names per kind (ids seen since the last clear). */
-const CLICK_ROOMS_MAX = 100_000;
-function clickRoom(rooms: Map<string, ClickRoom>, id: string, name: (id: string) => string): ClickRoom {
-  let hit = rooms.get(id);
-  if (!hit) {
-    if (rooms.size >= CLICK_ROOMS_MAX) rooms.clear();
-    const room = name(id);
-    hit = { room, key: slotKey(room, 'click') };
-    rooms.set(id, hit);
-  }
-  return hit;
-}
-const newClickAccumulator = (): ClickAccumulator => new ClickAccumulator();
 
 function handshakeError(err: unknown): Error & { data?: unknown } {
   const code = err instanceof AppError ? err.code : 'TOKEN_INVALID';
@@ -214,17 +195,8 @@ export function attachRealtime(server: http.Server, deps: AppDeps, options: Real
   }, options.coalesceMs ?? 250);
 
   const roomsOf = (shopId: string, resellerId?: string | null): string[] => (resellerId ? [shopRoom(shopId), resellerRoom(resellerId)] : [shopRoom(shopId)]);
-  // A click names its shop's room and its reseller's: their names and click-slot keys are built once
-  // per id, not twice per click (with an array of rooms and an accumulator closure each time).
-  const shopClickRooms = new Map<string, ClickRoom>();
-  const resellerClickRooms = new Map<string, ClickRoom>();
   const onClick = (c: ClickHappened): void => {
-    const shop = clickRoom(shopClickRooms, c.shopId, shopRoom);
-    coalescer.pushKeyed(shop.key, shop.room, 'click', c, newClickAccumulator);
-    if (c.resellerId) {
-      const reseller = clickRoom(resellerClickRooms, c.resellerId, resellerRoom);
-      coalescer.pushKeyed(reseller.key, reseller.room, 'click', c, newClickAccumulator);
-    }
+    for (const room of roomsOf(c.shopId, c.resellerId)) coalescer.push(room, 'click', c, () => new ClickAccumulator());
   };
   const onOrder = (o: OrderChanged): void => {
     const item = orderItem(o);

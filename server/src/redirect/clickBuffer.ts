@@ -1,6 +1,6 @@
 import type { ClickHappened, EventBus } from '../events/bus';
 import type { Logger } from '../lib/logger';
-import type { ClickMemoHolder, RollupFact } from '../rollups/rollupWriter';
+import type { RollupFact } from '../rollups/rollupWriter';
 import { clickFact, type ClickFactInput } from '../rollups/rollupFacts';
 import { ClickEventModel, type ClickEventRecord } from '../models/ClickEvent';
 import type { ResolvedLink } from './linkCache';
@@ -8,8 +8,6 @@ import type { ResolvedLink } from './linkCache';
 /** What the buffer needs from the rollup writer (deps.rollups). */
 export interface RollupSink {
   add(fact: RollupFact): unknown;
-  /** Counts a visit as `add(clickFact(input, timezone))` would, without building the fact (RollupWriter's fast path). */
-  addClick?(input: ClickFactInput, timezone: string, holder?: ClickMemoHolder): unknown;
 }
 
 export interface ClickBufferOptions {
@@ -90,7 +88,7 @@ export class ClickBuffer {
    */
   count(target: ResolvedLink, kind: ClickEventRecord['kind'], unique: boolean, at: Date): boolean {
     const resellerId = target.attributed ? target.ids.reseller : undefined;
-    // One input object reused for every visit (read at once, never kept).
+    // One input object reused for every visit (clickFact copies what it needs into the fact it returns).
     const input = this.factInput;
     input.shopId = target.ids.shop;
     input.productId = target.ids.product;
@@ -101,10 +99,7 @@ export class ClickBuffer {
     input.kind = kind;
     input.unique = unique;
     input.at = at;
-    const rollups = this.opts.rollups;
-    // The cached link holds the writer's memo for it (see ClickMemoHolder).
-    if (rollups.addClick) rollups.addClick(input, target.timezone, target);
-    else rollups.add(clickFact(input, target.timezone));
+    this.opts.rollups.add(clickFact(input, target.timezone));
     // Built field by field (no spreads of throw-away objects): this runs for every visit.
     const event: ClickHappened = { shopId: target.ids.shop, linkId: target.ids.link, channel: target.channel, kind, unique, at };
     if (target.ids.product) event.productId = target.ids.product;

@@ -25,8 +25,6 @@ export interface ResolvedLink {
   timezone: string;
   attributionDays: number;
   location: string;
-  /** The rollup writer's per-link click memo (RollupWriter.addClick): kept on the link, read by no one else. */
-  rollupMemo?: unknown;
 }
 
 interface Entry {
@@ -311,7 +309,6 @@ export class LinkCache {
       timezone: shop.timezone ?? 'Asia/Jakarta',
       attributionDays: shop.attributionDays ?? 7,
       location,
-      rollupMemo: undefined,
     };
   }
 

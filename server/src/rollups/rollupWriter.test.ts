@@ -1,10 +1,9 @@
 import { useTestDatabase } from '../../test/harness';
 import { writesAreSerialized } from '../db/writeLock';
 import { rollupCollection, type RollupRecord } from '../models/Rollup';
-import { rollupDocId, RollupWriter, type ClickMemoHolder } from './rollupWriter';
+import { rollupDocId, RollupWriter } from './rollupWriter';
 import { readRollups, sumBuckets } from './rollupReader';
 import { bucketsFor, monthRange } from './buckets';
-import { clickFact, type ClickFactInput } from './rollupFacts';
 import { WriterRegistry } from './writerRegistry';
 
 useTestDatabase();
@@ -197,71 +196,5 @@ describe('RollupWriter', () => {
     expect(await sumOf('link')).toBe(5);
     expect(await sumOf('product')).toBe(5);
     expect(await sumOf('reseller')).toBe(4);
-  });
-
-  it('counts a click through the addClick fast path exactly as add(clickFact(…)) counts it, across flushes, hours, kinds and attribution changes', async () => {
-    const shopId = '3'.repeat(24);
-    const fast = new RollupWriter({ intervalMs: 0 });
-    const plain = new RollupWriter({ intervalMs: 0 });
-    // The redirect's way: the memo kept on an object per link (its cached link) instead of in the writer.
-    const held = new RollupWriter({ intervalMs: 0 });
-    const holders = new Map<string, ClickMemoHolder>();
-    // Today (the writer keeps day totals of the last 50 hours only), in three hours of two days.
-    const today = bucketsFor(new Date(), TZ)[1];
-    const hour3 = new Date(today.start.getTime() + 3 * 3_600_000);
-    const hour4 = new Date(today.start.getTime() + 4 * 3_600_000 + 600_000);
-    const nextDay = new Date(today.start.getTime() + 24 * 3_600_000 + 1_800_000);
-    const base: ClickFactInput = { shopId, productId: 'p', resellerId: 'r', linkId: 'l1', segment: 'buzzer', channel: 'whatsapp', kind: 'click', unique: false, at: hour3 };
-    const click = (over: Partial<ClickFactInput>): void => {
-      // One input object reused, as the click buffer does: the fast path must not keep it.
-      const input = Object.assign(base, { productId: 'p', resellerId: 'r', linkId: 'l1', segment: 'buzzer', channel: 'whatsapp', kind: 'click', unique: false, at: hour3 }, over);
-      fast.addClick(input, TZ);
-      plain.add(clickFact(input, TZ));
-      let holder = holders.get(input.linkId);
-      if (!holder) holders.set(input.linkId, (holder = {}));
-      held.addClick(input, TZ, holder);
-    };
-    const flushBoth = async (): Promise<void> => {
-      await fast.flush();
-      await plain.flush();
-      await held.flush();
-    };
-    click({ unique: true });
-    click({});
-    click({ kind: 'bot' });
-    click({ kind: 'preview' });
-    click({ linkId: 'l2', productId: null, segment: null });
-    await flushBoth();
-    click({});
-    click({ unique: true });
-    // Blocked reseller: the link's clicks count for the shop and product only.
-    click({ resellerId: null });
-    click({ resellerId: null, kind: 'bot' });
-    click({ at: hour4, unique: true });
-    click({ at: hour4, linkId: 'l2', channel: 'instagram' });
-    await flushBoth();
-    click({ at: hour4 });
-    click({ at: nextDay, unique: true });
-    const nextDayPeriod = bucketsFor(nextDay, TZ)[1].period;
-    expect(fast.latestTally(shopId)).toEqual(plain.latestTally(shopId));
-    expect(fast.latestTally(shopId)).toMatchObject({ day: nextDayPeriod, counts: { clicks: 1, uniqueClicks: 1 } });
-    expect(fast.dayTally(shopId, today.period)).toEqual(plain.dayTally(shopId, today.period));
-    expect(fast.dayTally(shopId, today.period)).toMatchObject({ counts: { clicks: 9, uniqueClicks: 3, botClicks: 2, previews: 1 } });
-    expect(fast.backlog).toBe(plain.backlog);
-    await flushBoth();
-    const storedBy = async (writer: RollupWriter): Promise<unknown[]> => {
-      const docs = await rollupCollection().find({ shopId, writer: writer.writerId }).toArray();
-      return docs
-        .map(({ _id, writer: _w, lastFlush: _f, ...rest }) => ({ ...rest, id: String(_id).replace(writer.writerId, 'W') }))
-        .sort((a, b) => (a.id < b.id ? -1 : 1));
-    };
-    const fastDocs = await storedBy(fast);
-    expect(fastDocs.length).toBeGreaterThan(20);
-    expect(fastDocs).toEqual(await storedBy(plain));
-    expect(await storedBy(held)).toEqual(fastDocs);
-    const linkDays = sumBuckets(await readRollups({ scope: 'link', shopId, granularity: 'day' }));
-    // Credited clicks only (one uncredited click and one bot on l1), a third: three writers counted each click.
-    expect(linkDays.clicks / 3).toBe(9);
-    expect(linkDays.botClicks / 3).toBe(1);
   });
 });

@@ -5,7 +5,6 @@ import { writesAreSerialized } from '../db/writeLock';
 import type { Logger } from '../lib/logger';
 import { emptyCounts, ROLLUP_COUNTERS, rollupCollection, type RollupCounter, type RollupCounts, type RollupGranularity, type RollupScope } from '../models/Rollup';
 import { bucketsFor, type Bucket } from './buckets';
-import { clickFact, type ClickFactInput } from './rollupFacts';
 import { registerWriter } from './writerRegistry';
 
 /** One thing that happened, as the click and order paths report it; counts may be negative (a refund). */
@@ -30,12 +29,7 @@ interface PendingBucket {
   granularity: RollupGranularity;
   period: string;
   start: Date;
-  /**
-   * Every counter, zero until added to: one object shape for all buckets, so the per-click additions
-   * are monomorphic property writes (an object per bucket grown in the order its counters first came
-   * had a shape per order, and the additions were megamorphic). Only non-zero counters are written.
-   */
-  inc: RollupCounts;
+  inc: Partial<Record<RollupCounter, number>>;
   /** Live lane only: the writer's add sequence at the last add to it, stored as `liveV` (see LiveTally). */
   v?: number;
 }
@@ -74,59 +68,6 @@ interface Slot {
   scope: RollupScope;
   key: string;
   bucket: Bucket;
-  /** The entry last found for it, valid while its lane's epoch is `epoch` (see entryAt). */
-  epoch: number;
-  entry: PendingBucket | null;
-}
-
-/** A counter a click adds to, and by how much (what clickFact counts for one kind and uniqueness). */
-interface Step {
-  counter: RollupCounter;
-  value: number;
-}
-
-/**
- * What `addClick` remembers per link: the bucket slots one click on it increments (live lane, day
- * tally, bulk lane) and, per kind and uniqueness, the counters clickFact gives — so a click on a known
- * link builds no fact, no counts object, no list of counters and no document id; a slot's entry is
- * looked up once per lane cut, and slots shared by many links (product, reseller, channel…) are one
- * object, so one link's lookup serves them all.
- */
-interface ClickMemo {
-  /** The writer that made it (a holder could outlive one writer in tests). */
-  owner: RollupWriter;
-  buckets: [Bucket, Bucket];
-  /** The input fields the memo was built from (a change of any rebuilds it). */
-  shopId: string;
-  productId: string | null | undefined;
-  resellerId: string | null | undefined;
-  segment: Segment | null | undefined;
-  channel: Channel;
-  timezone: string;
-  shop: { slots: Slot[]; tally: LiveTally };
-  bulkSlots: Slot[];
-  /** Indexed by clickSlot(kind, unique). */
-  steps: Array<Step[] | undefined>;
-}
-
-/**
- * Where a caller that has one object per link (the redirect's cached link) lets `addClick` keep its
- * memo, instead of a lookup by link id in a map of every link: one memory access less per click.
- */
-export interface ClickMemoHolder {
-  rollupMemo?: unknown;
-}
-
-const clickSlot = (kind: ClickFactInput['kind'], unique: boolean): number => (kind === 'click' ? 0 : kind === 'bot' ? 2 : 4) + (unique ? 1 : 0);
-
-/** The non-zero counters of a fact's counts, in ROLLUP_COUNTERS order. */
-function stepsOf(counts: RollupFact['counts']): Step[] {
-  const steps: Step[] = [];
-  for (const counter of ROLLUP_COUNTERS) {
-    const value = counts[counter];
-    if (typeof value === 'number' && Number.isFinite(value) && value !== 0) steps.push({ counter, value });
-  }
-  return steps;
 }
 
 interface Batch {
@@ -228,18 +169,9 @@ export class RollupWriter {
   readonly writerId: string;
   private live = new Map<string, PendingBucket>();
   private buffer = new Map<string, PendingBucket>();
-  /** Replaced (from `epochs`) whenever `buffer` is replaced: remembered entries of an older buffer are stale. */
-  private bufferEpoch = 2;
+  /** Bumped whenever `buffer` is replaced: remembered entries of an older buffer are stale. */
+  private bufferEpoch = 0;
   private linkMemo = new Map<string, LinkMemo>();
-  private clickMemo = new Map<string, ClickMemo>();
-  /** One Slot per bucket document id (bounded), so entries cached on it serve every link that shares it. */
-  private slotTable = new Map<string, Slot>();
-  /**
-   * Lane epochs, from one counter (a slot belongs to one lane, and its cached entry is valid only while
-   * the lane's epoch is the one it was found in): a new one whenever `live` / `buffer` is replaced.
-   */
-  private epochs = 2;
-  private liveEpoch = 1;
   private shopSlots = new Map<string, { buckets: [Bucket, Bucket]; slots: Slot[]; tally: LiveTally }>();
   private tallies = new Map<string, LiveTally>();
   /** Bumped by every add that counts something: the version of the tallies and of the stored `liveV`. */
@@ -289,7 +221,7 @@ export class RollupWriter {
     const shop = this.liveSlots(fact.shopId, buckets);
     const v = (this.seq += 1);
     for (const slot of shop.slots) {
-      const entry = this.entryAt(this.live, slot, this.liveEpoch);
+      const entry = this.entryAt(this.live, slot);
       entry.v = v;
       for (const c of counters) bumpCounter(entry.inc, c, counts[c]!);
     }
@@ -298,78 +230,6 @@ export class RollupWriter {
     for (const c of counters) bumpCounter(tally.counts, c, counts[c]!);
     for (const entry of this.bulkEntries(fact, buckets)) for (const c of counters) bumpCounter(entry.inc, c, counts[c]!);
     this.scheduleLive();
-  }
-
-  /**
-   * One visit, counted exactly as `add(clickFact(input, timezone))` counts it — the redirect's fast
-   * path: per link the entries it increments are remembered (see ClickMemo), so a click is a few
-   * additions in place. `input` is read now and not kept.
-   */
-  addClick(input: ClickFactInput, timezone: string, holder?: ClickMemoHolder): void {
-    const buckets = cachedBuckets(input.at, timezone);
-    let memo = holder ? (holder.rollupMemo as ClickMemo | undefined) : this.clickMemo.get(input.linkId);
-    if (
-      !memo ||
-      memo.owner !== this ||
-      memo.buckets !== buckets ||
-      memo.shopId !== input.shopId ||
-      memo.productId !== input.productId ||
-      memo.resellerId !== input.resellerId ||
-      memo.segment !== input.segment ||
-      memo.channel !== input.channel ||
-      memo.timezone !== timezone ||
-      // The shop's live slots and day tally moved on (another link's click in another bucket): rebuilt, so latestTally follows.
-      this.shopSlots.get(input.shopId) !== memo.shop
-    ) {
-      memo = this.newClickMemo(input, timezone, buckets, holder);
-    }
-    const kindSlot = clickSlot(input.kind, input.unique);
-    let steps = memo.steps[kindSlot];
-    if (!steps) {
-      steps = stepsOf(clickFact(input, timezone).counts);
-      memo.steps[kindSlot] = steps;
-    }
-    if (steps.length === 0) return;
-    const v = (this.seq += 1);
-    for (const slot of memo.shop.slots) {
-      const entry = this.entryAt(this.live, slot, this.liveEpoch);
-      entry.v = v;
-      for (const step of steps) bumpCounter(entry.inc, step.counter, step.value);
-    }
-    const tally = memo.shop.tally;
-    tally.v = v;
-    for (const step of steps) bumpCounter(tally.counts, step.counter, step.value);
-    for (const slot of memo.bulkSlots) {
-      const entry = this.entryAt(this.buffer, slot, this.bufferEpoch);
-      for (const step of steps) bumpCounter(entry.inc, step.counter, step.value);
-    }
-    this.scheduleLive();
-  }
-
-  private newClickMemo(input: ClickFactInput, timezone: string, buckets: [Bucket, Bucket], holder: ClickMemoHolder | undefined): ClickMemo {
-    // The fact decides which scopes a click lands in (clickFact holds the counting rules).
-    const fact = clickFact(input, timezone);
-    const shop = this.liveSlots(fact.shopId, buckets);
-    const bulkSlots = this.bulkSlots(fact, buckets);
-    const memo: ClickMemo = {
-      owner: this,
-      buckets,
-      shopId: input.shopId,
-      productId: input.productId,
-      resellerId: input.resellerId,
-      segment: input.segment,
-      channel: input.channel,
-      timezone,
-      shop,
-      bulkSlots,
-      steps: [],
-    };
-    if (holder) holder.rollupMemo = memo;
-    else {
-      if (this.clickMemo.size >= 100_000) this.clickMemo.clear();
-      this.clickMemo.set(input.linkId, memo);
-    }
-    return memo;
   }
 
   /** The shop's two live-lane buckets and its day tally; remembered per shop and bucket pair (no string builds per click). */
@@ -414,13 +274,20 @@ export class RollupWriter {
       memo.channel === fact.channel
     ) {
       if (memo.epoch !== this.bufferEpoch) {
-        memo.entries = memo.slots.map((slot) => this.entryAt(this.buffer, slot, this.bufferEpoch));
+        memo.entries = memo.slots.map((slot) => this.entryAt(this.buffer, slot));
         memo.epoch = this.bufferEpoch;
       }
       return memo.entries;
     }
-    const slots = this.bulkSlots(fact, buckets);
-    const entries = slots.map((slot) => this.entryAt(this.buffer, slot, this.bufferEpoch));
+    const slots: Slot[] = [];
+    for (const bucket of buckets) {
+      if (fact.productId) slots.push(this.slot(fact.shopId, 'product', fact.productId, bucket));
+      if (fact.resellerId) slots.push(this.slot(fact.shopId, 'reseller', fact.resellerId, bucket));
+      if (fact.linkId) slots.push(this.slot(fact.shopId, 'link', fact.linkId, bucket));
+      if (fact.segment) slots.push(this.slot(fact.shopId, 'segment', fact.segment, bucket));
+      if (fact.channel) slots.push(this.slot(fact.shopId, 'channel', fact.channel, bucket));
+    }
+    const entries = slots.map((slot) => this.entryAt(this.buffer, slot));
     if (fact.linkId) {
       if (this.linkMemo.size >= 100_000) this.linkMemo.clear();
       this.linkMemo.set(fact.linkId, {
@@ -438,47 +305,17 @@ export class RollupWriter {
     return entries;
   }
 
-  /** The bulk-lane bucket documents a fact lands in. */
-  private bulkSlots(fact: RollupFact, buckets: [Bucket, Bucket]): Slot[] {
-    const slots: Slot[] = [];
-    for (const bucket of buckets) {
-      if (fact.productId) slots.push(this.slot(fact.shopId, 'product', fact.productId, bucket));
-      if (fact.resellerId) slots.push(this.slot(fact.shopId, 'reseller', fact.resellerId, bucket));
-      if (fact.linkId) slots.push(this.slot(fact.shopId, 'link', fact.linkId, bucket));
-      if (fact.segment) slots.push(this.slot(fact.shopId, 'segment', fact.segment, bucket));
-      if (fact.channel) slots.push(this.slot(fact.shopId, 'channel', fact.channel, bucket));
-    }
-    return slots;
-  }
-
   private slot(shopId: string, scope: RollupScope, key: string, bucket: Bucket): Slot {
-    const id = rollupDocId(shopId, scope, key, bucket.granularity, bucket.period, this.writerId);
-    let slot = this.slotTable.get(id);
-    if (!slot) {
-      // Cleared when full: slots still held elsewhere keep working (the lane's map stays the truth).
-      if (this.slotTable.size >= 200_000) this.slotTable.clear();
-      slot = { id, shopId, scope, key, bucket, epoch: 0, entry: null };
-      this.slotTable.set(id, slot);
-    }
-    return slot;
+    return { id: rollupDocId(shopId, scope, key, bucket.granularity, bucket.period, this.writerId), shopId, scope, key, bucket };
   }
 
-  /**
-   * The slot's entry in a lane (`into`, at lane epoch `epoch`), made on first use. The entry cached on
-   * the slot is used while the lane is not cut; otherwise the lane's map decides (entries in it are
-   * never replaced while it is the lane's), so two slot objects for one id never part ways.
-   */
-  private entryAt(into: Map<string, PendingBucket>, slot: Slot, epoch: number): PendingBucket {
-    if (slot.epoch === epoch && slot.entry) return slot.entry;
+  private entryAt(into: Map<string, PendingBucket>, slot: Slot): PendingBucket {
     let entry = into.get(slot.id);
     if (!entry) {
       const { id, shopId, scope, key, bucket } = slot;
-      // `v` from the start (undefined in the bulk lane): one shape for the entries of both lanes.
-      entry = { _id: id, shopId, scope, key, granularity: bucket.granularity, period: bucket.period, start: bucket.start, inc: emptyCounts(), v: undefined };
+      entry = { _id: id, shopId, scope, key, granularity: bucket.granularity, period: bucket.period, start: bucket.start, inc: {} };
       into.set(id, entry);
     }
-    slot.epoch = epoch;
-    slot.entry = entry;
     return entry;
   }
 
@@ -584,7 +421,7 @@ export class RollupWriter {
             if (!cutBulk && this.buffer.size > 0) {
               this.bulkBatch = this.cut(this.buffer);
               this.buffer = new Map();
-              this.bufferEpoch = this.epochs += 1;
+              this.bufferEpoch += 1;
               cutBulk = true;
               continue;
             }
@@ -620,7 +457,6 @@ export class RollupWriter {
     if (!this.liveBatch) {
       this.liveBatch = this.cut(this.live);
       this.live = new Map();
-      this.liveEpoch = this.epochs += 1;
       this.lastLiveCut = Date.now();
     }
     const batch = this.liveBatch;
@@ -639,7 +475,7 @@ export class RollupWriter {
       updateOne: {
         filter: guard ? { _id: b._id, lastFlush: { $ne: batch.flushId } } : { _id: b._id },
         update: {
-          $inc: nonZero(b.inc),
+          $inc: b.inc,
           // Live batches are written one after another, so `liveV` only grows (see LiveTally).
           $set: b.v === undefined ? { lastFlush: batch.flushId } : { lastFlush: batch.flushId, liveV: b.v },
           $setOnInsert: { shopId: b.shopId, scope: b.scope, key: b.key, granularity: b.granularity, period: b.period, start: b.start, writer: this.writerId },
@@ -660,19 +496,6 @@ export class RollupWriter {
       batch.next += failedAt + 1;
     }
   }
-}
-
-/** The counters to `$inc`: the non-zero ones (never none: an empty `$inc` is not valid everywhere). */
-function nonZero(counts: RollupCounts): Partial<RollupCounts> {
-  const inc: Partial<RollupCounts> = {};
-  let any = false;
-  for (const c of ROLLUP_COUNTERS) {
-    if (counts[c] !== 0) {
-      inc[c] = counts[c];
-      any = true;
-    }
-  }
-  return any ? inc : { clicks: 0 };
 }
 
 /** The index of the first write error when it is a duplicate key (our "already applied" signal), else null. */
