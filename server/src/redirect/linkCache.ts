@@ -8,6 +8,8 @@ import { LinkModel, type LinkFields } from '../models/Link';
 import { ShopModel, type ShopFields } from '../models/Shop';
 import { ProductModel, type ProductFields } from '../models/Product';
 import { MembershipModel, type MembershipFields } from '../models/Membership';
+import { findLinkByCode } from '../commands/links/linkByCode';
+import { findMembership } from '../commands/memberships/membershipOf';
 
 /** Everything the redirect needs to answer and to record a click, resolved once per code. */
 export interface ResolvedLink {
@@ -220,14 +222,17 @@ export class LinkCache {
     while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
   }
 
-  /** One code: equality lookups only (FerretDB turns `$in` into a collection scan; `_id`/indexed equality stays cheap). */
+  /**
+   * One code, by `_id` reads only: the link and the membership through the same key pointers as the
+   * checkout (FerretDB answers only a bare `{_id}` filter from an index; `{code}` scans every link).
+   */
   private async resolve(code: string): Promise<ResolvedLink | null> {
-    const link = await LinkModel.findOne({ code }).lean();
+    const link = await findLinkByCode(code);
     if (!link || !link.active) return null;
     const [shop, product, membership] = await Promise.all([
       ShopModel.findById(link.shopId, SHOP_FIELDS).lean(),
       link.productId ? ProductModel.findById(link.productId, PRODUCT_FIELDS).lean() : Promise.resolve(null),
-      MembershipModel.findOne({ shopId: link.shopId, resellerId: link.resellerId }, MEMBERSHIP_FIELDS).lean(),
+      findMembership(link.shopId, link.resellerId),
     ]);
     return this.build(link, shop, product, membership);
   }

@@ -14,6 +14,7 @@ import { ListResult } from '../../lib/apiRouter';
 import type { AppDeps } from '../../appDeps';
 import { NotFoundError } from '../../lib/errors';
 import { createLink } from '../../commands/links/linkCreator';
+import { findLinkByCode } from '../../commands/links/linkByCode';
 import { setLinkActive } from '../../commands/links/linkSwitcher';
 import { LinkModel } from '../../models/Link';
 import { ProductModel } from '../../models/Product';
@@ -82,7 +83,7 @@ export function registerLinkRoutes(api: ApiRouter, { config, bus }: AppDeps): vo
     params: LinkCodeParamsSchema,
     query: LinkQrQuerySchema,
     handler: async ({ params, query, res }) => {
-      const link = await LinkModel.findOne({ code: params.code }, { code: 1 }).lean();
+      const link = await findLinkByCode(params.code);
       if (!link) throw new NotFoundError('Link', 'LINK_NOT_FOUND');
       const text = `${linkUrl(publicUrl, link.code)}?src=qr`;
       res.setHeader('Cache-Control', 'public, max-age=86400');
