@@ -19,7 +19,8 @@ interface Slot {
 }
 
 export class RoomCoalescer {
-  private slots = new Map<string, Slot>();
+  /** Per event, per room (no key string built per push). */
+  private slots = new Map<string, Map<string, Slot>>();
   private closed = false;
 
   constructor(
@@ -29,25 +30,29 @@ export class RoomCoalescer {
 
   push<In, Out>(room: string, event: string, item: In, makeAcc: () => Accumulator<In, Out>): void {
     if (this.closed) return;
-    const id = `${event}\u0000${room}`;
-    const slot = this.slots.get(id);
+    let rooms = this.slots.get(event);
+    if (!rooms) {
+      rooms = new Map();
+      this.slots.set(event, rooms);
+    }
+    const slot = rooms.get(room);
     if (slot) {
       slot.acc.add(item);
       return;
     }
     const fresh: Slot = { room, event, acc: makeAcc() as Accumulator<unknown, unknown>, timer: null };
     fresh.acc.add(item);
-    this.slots.set(id, fresh);
-    this.emit(id, fresh);
+    rooms.set(room, fresh);
+    this.emit(rooms, fresh);
   }
 
   /** Sends what is pending now, then keeps the slot (and its rate limit) for one more window. */
-  private emit(id: string, slot: Slot): void {
+  private emit(rooms: Map<string, Slot>, slot: Slot): void {
     this.send(slot.room, slot.event, slot.acc.drain());
     slot.timer = setTimeout(() => {
       slot.timer = null;
-      if (slot.acc.empty) this.slots.delete(id);
-      else this.emit(id, slot);
+      if (slot.acc.empty) rooms.delete(slot.room);
+      else this.emit(rooms, slot);
     }, this.intervalMs);
     slot.timer.unref();
   }
@@ -55,15 +60,13 @@ export class RoomCoalescer {
   /** Sends everything pending and stops. */
   close(): void {
     this.closed = true;
-    for (const slot of this.slots.values()) {
-      if (slot.timer) clearTimeout(slot.timer);
-      if (!slot.acc.empty) this.send(slot.room, slot.event, slot.acc.drain());
+    for (const rooms of this.slots.values()) {
+      for (const slot of rooms.values()) {
+        if (slot.timer) clearTimeout(slot.timer);
+        if (!slot.acc.empty) this.send(slot.room, slot.event, slot.acc.drain());
+      }
     }
     this.slots.clear();
-  }
-
-  get activeSlots(): number {
-    return this.slots.size;
   }
 }
 

@@ -104,5 +104,22 @@ export function membershipItem(m: MembershipChanged): LiveMembershipItem {
   return { membershipId: m.membershipId, shopId: m.shopId, resellerId: m.resellerId, status: m.status };
 }
 
-export const shopRoom = (shopId: string): string => `shop:${shopId}`;
-export const resellerRoom = (resellerId: string): string => `reseller:${resellerId}`;
+/**
+ * Room names, built once per id: every visit names its shop's and its reseller's room, and a string
+ * built anew is hashed anew by each Map lookup it meets (the coalescer's, socket.io's) — the same
+ * string object keeps its hash. Bounded; a cleared map only builds names again.
+ */
+function roomNamer(prefix: string): (id: string) => string {
+  const names = new Map<string, string>();
+  return (id) => {
+    let name = names.get(id);
+    if (name === undefined) {
+      if (names.size >= 100_000) names.clear();
+      name = `${prefix}${id}`;
+      names.set(id, name);
+    }
+    return name;
+  };
+}
+export const shopRoom = roomNamer('shop:');
+export const resellerRoom = roomNamer('reseller:');

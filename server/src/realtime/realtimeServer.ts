@@ -195,8 +195,11 @@ export function attachRealtime(server: http.Server, deps: AppDeps, options: Real
   }, options.coalesceMs ?? 250);
 
   const roomsOf = (shopId: string, resellerId?: string | null): string[] => (resellerId ? [shopRoom(shopId), resellerRoom(resellerId)] : [shopRoom(shopId)]);
+  const clickAccumulator = (): ClickAccumulator => new ClickAccumulator();
+  // Every visit: no array of rooms, no closure per call.
   const onClick = (c: ClickHappened): void => {
-    for (const room of roomsOf(c.shopId, c.resellerId)) coalescer.push(room, 'click', c, () => new ClickAccumulator());
+    coalescer.push(shopRoom(c.shopId), 'click', c, clickAccumulator);
+    if (c.resellerId) coalescer.push(resellerRoom(c.resellerId), 'click', c, clickAccumulator);
   };
   const onOrder = (o: OrderChanged): void => {
     const item = orderItem(o);
