@@ -23,13 +23,15 @@ export class RoomCoalescer {
   private slots = new Map<string, Map<string, Slot>>();
   private closed = false;
 
+  /** `watched`: whether anybody may be in the room; an item for a room nobody is in is dropped at once. */
   constructor(
     private readonly send: (room: string, event: string, payload: unknown) => void,
     private readonly intervalMs = 250,
+    private readonly watched: (room: string) => boolean = () => true,
   ) {}
 
   push<In, Out>(room: string, event: string, item: In, makeAcc: () => Accumulator<In, Out>): void {
-    if (this.closed) return;
+    if (this.closed || !this.watched(room)) return;
     let rooms = this.slots.get(event);
     if (!rooms) {
       rooms = new Map();

@@ -311,6 +311,36 @@ describe('live socket', () => {
     expect(figures.slice(figures.indexOf(1))).toEqual(figures.slice(figures.indexOf(1)).map(() => 1));
   });
 
+  it('an owner who opens the dashboard after visits nobody watched starts from figures that count them, then hears the next visit', async () => {
+    const owner = await buildOwner(app);
+    const shop = await buildShop(app, owner);
+    const product = await buildProduct(app, owner, shop.id);
+    const r = await buildReseller(app);
+    await joinShop(app, r, shop.id, owner);
+    const code = (await app.http.post('/api/v1/links').set(r.auth).send({ productId: product.id }).expect(201)).body.data.code as string;
+    const phone = 'Mozilla/5.0 (Linux; Android 14; SM-A155F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36';
+    // Nobody is connected: these visits are counted, but no message goes to the empty room.
+    for (let i = 0; i < 3; i += 1) await app.http.get(`/r/${code}`).set('User-Agent', phone).expect(302);
+
+    const live = await ready(owner.accessToken, { shops: [shop.id] });
+    let shown = EMPTY_LIVE_TOTALS;
+    const clicks: LiveClickEvent[] = [];
+    live.socket.onAny((event: string, payload: LiveStatsEvent & LiveClickEvent) => {
+      if (event === 'stats') shown = applyLiveSnapshot(shown, payload);
+      else if (event === 'click') {
+        clicks.push(payload);
+        shown = applyLivePart(shown, payload);
+      }
+    });
+    // The snapshot sent on joining counts the three visits from before.
+    await waitFor(() => shown.clicks === 3);
+    expect(clicks).toEqual([]);
+    await app.http.get(`/r/${code}`).set('User-Agent', phone).expect(302);
+    await waitFor(() => clicks.length === 1);
+    expect(clicks[0]).toMatchObject({ room: `shop:${shop.id}`, clicks: 1 });
+    expect(shown.clicks).toBe(4);
+  });
+
   it('stops a socket when its token expires, unless it re-authenticates first', async () => {
     const short = signAccessToken({ id: ownerA.user.id, role: 'owner' }, app.deps.config.jwtSecret, 2);
     const dropping = await ready(short, { shops: [shopA1] });
