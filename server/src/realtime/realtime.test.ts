@@ -95,6 +95,17 @@ async function waitFor(check: () => boolean, ms = 3000): Promise<void> {
   }
 }
 
+/** A shop of a new owner with one product and an approved reseller's link to it. */
+async function shopWithLink(): Promise<{ owner: Registered; shop: { id: string }; code: string }> {
+  const owner = await buildOwner(app);
+  const shop = await buildShop(app, owner);
+  const product = await buildProduct(app, owner, shop.id);
+  const r = await buildReseller(app);
+  await joinShop(app, r, shop.id, owner);
+  const code = (await app.http.post('/api/v1/links').set(r.auth).send({ productId: product.id }).expect(201)).body.data.code as string;
+  return { owner, shop, code };
+}
+
 describe('live socket', () => {
   let ownerA: Registered;
   let ownerB: Registered;
@@ -260,12 +271,7 @@ describe('live socket', () => {
   });
 
   it('announces a click at once while the database stores no counters, and its snapshot counts it from memory — once, also after it is stored', async () => {
-    const owner = await buildOwner(app);
-    const shop = await buildShop(app, owner);
-    const product = await buildProduct(app, owner, shop.id);
-    const r = await buildReseller(app);
-    await joinShop(app, r, shop.id, owner);
-    const code = (await app.http.post('/api/v1/links').set(r.auth).send({ productId: product.id }).expect(201)).body.data.code as string;
+    const { owner, shop, code } = await shopWithLink();
     const live = await ready(owner.accessToken, { shops: [shop.id] });
     const clicks = collect(live.socket, 'click') as LiveClickEvent[];
     const stats = collect(live.socket, 'stats') as LiveStatsEvent[];
@@ -312,12 +318,7 @@ describe('live socket', () => {
   });
 
   it('an owner who opens the dashboard after visits nobody watched starts from figures that count them, then hears the next visit', async () => {
-    const owner = await buildOwner(app);
-    const shop = await buildShop(app, owner);
-    const product = await buildProduct(app, owner, shop.id);
-    const r = await buildReseller(app);
-    await joinShop(app, r, shop.id, owner);
-    const code = (await app.http.post('/api/v1/links').set(r.auth).send({ productId: product.id }).expect(201)).body.data.code as string;
+    const { owner, shop, code } = await shopWithLink();
     const phone = 'Mozilla/5.0 (Linux; Android 14; SM-A155F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36';
     // Nobody is connected: these visits are counted, but no message goes to the empty room.
     for (let i = 0; i < 3; i += 1) await app.http.get(`/r/${code}`).set('User-Agent', phone).expect(302);
