@@ -132,7 +132,11 @@ describe('database outage during click traffic', () => {
     };
     app.deps.bus.on('click', listener);
     // Raw events cannot be stored (a backlog the database never catches up with); counters can.
-    const spy = jest.spyOn(ClickEventModel.collection, 'insertMany').mockRejectedValue(new Error('raw inserts are behind'));
+    const db = mongoose.connection.db!;
+    const command = db.command.bind(db);
+    const spy = jest
+      .spyOn(db, 'command')
+      .mockImplementation((cmd, options) => ('insert' in cmd && cmd.insert === ClickEventModel.collection.collectionName ? Promise.reject(new Error('raw inserts are behind')) : command(cmd, options)));
     try {
       const sent = Date.now();
       await app.http.get(`/r/${code}`).set('User-Agent', BROWSER).expect(302);
