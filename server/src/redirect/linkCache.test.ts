@@ -95,4 +95,24 @@ describe('LinkCache under a flood of unknown codes', () => {
       await cache.close();
     }
   });
+
+  it('visits during the start-up warm-up wait for it instead of each looking its link up', async () => {
+    const codes: string[] = [];
+    for (let i = 0; i < 3; i += 1) codes.push(await seedCode());
+    const cache = new LinkCache({ publicUrl: 'https://tular.test', logger: createLogger('silent'), bus: new EventBus() });
+    const findOne = jest.spyOn(LinkModel, 'findOne');
+    try {
+      const warming = cache.warm();
+      // A second warm-up asked for meanwhile is the same one.
+      expect(cache.warm()).toBe(warming);
+      // Arriving while it runs (a restart under traffic): answered from the bulk load.
+      const answers = await Promise.all(codes.map((code) => cache.get(code)));
+      expect(answers.map((a) => a?.code)).toEqual(codes);
+      expect(findOne).not.toHaveBeenCalled();
+      expect(await warming).toBeGreaterThanOrEqual(3);
+    } finally {
+      findOne.mockRestore();
+      await cache.close();
+    }
+  });
 });
