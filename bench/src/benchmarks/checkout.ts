@@ -331,7 +331,7 @@ export async function benchCheckout(tular: Child, seeded: Seeded): Promise<Check
   );
   if (figures.floorRatio < 0.25) {
     console.log(
-      `  note: on this engine the floor alone reaches ${figures.floorRatio} of the raw insert rate — no checkout that guards stock and books its commission can reach 25% here; checkout / floor = ${round(httpRate / floorRate, 2)}`,
+      `  note: on this engine the floor alone reaches ${figures.floorRatio} of the raw insert rate — a checkout that guards stock and books its commission one statement at a time cannot reach 25% here; checkout / floor = ${round(httpRate / floorRate, 2)}`,
     );
   }
   printVerdict('checkout', [{ target: '≥ 25% of raw insertOne, 0 oversold, 0 duplicate ledger entries', met: figures.met }]);
