@@ -17,7 +17,7 @@ export interface CheckoutFigures {
   ratio: number;
   /** The statements no checkout can skip (stock guard as the server runs it on this engine, order insert, ledger insert), per second. */
   floorPerSec: number;
-  /** floor / raw insert: the best ratio a checkout that keeps stock exact and books commission could reach on this engine. */
+  /** floor / raw insert: the best ratio a checkout that keeps stock exact and books commission one statement at a time could reach on this engine. */
   floorRatio: number;
   /** Statements in one floor checkout on this engine (4 + 2 under FerretDB's write lock, 1 + 2 on MongoDB). */
   floorStatements: number;
@@ -317,7 +317,7 @@ export async function benchCheckout(tular: Child, seeded: Seeded): Promise<Check
       ['POST /checkout with a referral code, 201s/s', figures.checkoutsPerSec],
       ['ratio checkout / raw insert', figures.ratio],
       [`floor: stock guard + order + ledger insert, ${figures.floorStatements} statements (/s)`, figures.floorPerSec],
-      ['best ratio any checkout could reach here (floor / raw)', figures.floorRatio],
+      ['best ratio one statement at a time (floor / raw)', figures.floorRatio],
       ['checkout p99 (ms)', p99],
       ['busy % of a core during checkout: server / database', `${round(median(cpu.server), 0)} / ${round(median(cpu.db), 0)}`],
       ['CPU ms per checkout: server / database', `${figures.serverCpuMsPerCheckout} / ${figures.databaseCpuMsPerCheckout}`],
