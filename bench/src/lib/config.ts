@@ -16,7 +16,8 @@ export const benchConfig = {
   duration: num('BENCH_DURATION', 5),
   /** Seconds of warm-up before the measured rounds (JIT, caches, connection pools). */
   warmup: num('BENCH_WARMUP', 2),
-  rounds: Math.max(3, num('BENCH_ROUNDS', 3)),
+  /** Rounds per side (at least 3): 5 by default, so one round that another session's burst hit does not decide a median. */
+  rounds: Math.max(3, num('BENCH_ROUNDS', 5)),
   connections: num('BENCH_CONNECTIONS', 50),
   links: num('BENCH_LINKS', 10_000),
   /** Shops the links and the fan-out sockets are spread over. */
