@@ -96,6 +96,39 @@ describe('LinkCache under a flood of unknown codes', () => {
     }
   });
 
+  it('links that expire together are reloaded a couple at a time, each answering meanwhile', async () => {
+    const codes: string[] = [];
+    for (let i = 0; i < 6; i += 1) codes.push(await seedCode());
+    const cache = new LinkCache({ publicUrl: 'https://tular.test', logger: createLogger('silent'), bus: new EventBus(), ttlMs: 60 });
+    const internals = cache as unknown as { resolve(code: string): Promise<unknown> };
+    const resolve = internals.resolve.bind(cache);
+    let inFlight = 0;
+    let most = 0;
+    const spy = jest.spyOn(internals, 'resolve').mockImplementation(async (code: string) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      try {
+        return await resolve(code);
+      } finally {
+        inFlight -= 1;
+      }
+    });
+    try {
+      await Promise.all(codes.map((code) => cache.get(code)));
+      most = 0;
+      await new Promise((r) => setTimeout(r, 80));
+      // All six are past their TTL: each is still served from memory at once.
+      expect(codes.map((code) => cache.peek(code)?.code)).toEqual(codes);
+      for (let i = 0; i < 100 && cache.stats.refreshes < codes.length; i += 1) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 100 && inFlight > 0; i += 1) await new Promise((r) => setTimeout(r, 10));
+      expect(cache.stats.refreshes).toBe(codes.length);
+      expect(most).toBe(2);
+    } finally {
+      spy.mockRestore();
+      await cache.close();
+    }
+  });
+
   it('visits during the start-up warm-up wait for it instead of each looking its link up', async () => {
     const codes: string[] = [];
     for (let i = 0; i < 3; i += 1) codes.push(await seedCode());

@@ -53,6 +53,8 @@ export interface LinkCacheOptions {
 }
 
 export const CACHE_CHANNEL = 'tular:cache';
+/** Background reloads of expired entries in flight at once (see queueRefresh). */
+const REFRESH_CONCURRENCY = 2;
 /**
  * Misses of codes that turned out to exist, within one second, that trigger a bulk warm-up. Only real
  * links count: a flood of made-up codes costs one indexed lookup each and never a bulk reload.
@@ -94,7 +96,9 @@ export class LinkCache {
   private sub?: Redis;
   private readonly detach: () => void;
   private closing?: Promise<void>;
-  stats = { hits: 0, misses: 0, loadErrors: 0, invalidations: 0, bulkWarms: 0 };
+  private refreshQueue = new Set<string>();
+  private refreshing = 0;
+  stats = { hits: 0, misses: 0, loadErrors: 0, invalidations: 0, bulkWarms: 0, refreshes: 0 };
 
   constructor(private readonly opts: LinkCacheOptions) {
     this.maxEntries = opts.maxEntries ?? 100_000;
@@ -135,12 +139,40 @@ export class LinkCache {
       entry.touchedAt = now;
     }
     if (entry.freshUntil <= now) {
-      // Serve the old answer now; one background reload (coalesced) brings the new one.
+      // Serve the old answer now; a background reload, in line with the others, brings the new one.
       entry.freshUntil = now + this.ttlMs;
-      void this.load(code).catch(() => undefined);
+      this.queueRefresh(code);
     }
     this.stats.hits += 1;
     return entry.value;
+  }
+
+  /**
+   * Entries loaded together (a warm-up, the first visits after a start) expire together: reloading
+   * each one the moment it was next visited sent every cached link's lookups to the database within
+   * seconds, once per TTL — on FerretDB ~4 reads a link, which slowed the whole server for a minute
+   * (the fan-out benchmark's probes waited 300+ ms). Reloads of expired entries wait in line,
+   * REFRESH_CONCURRENCY at a time, and the entry answers meanwhile; a real change arrives as an
+   * event and is reloaded on the next visit, not queued.
+   */
+  private queueRefresh(code: string): void {
+    this.refreshQueue.add(code);
+    this.pumpRefreshes();
+  }
+
+  private pumpRefreshes(): void {
+    while (this.refreshing < REFRESH_CONCURRENCY && this.refreshQueue.size > 0 && !this.closing) {
+      const code = this.refreshQueue.values().next().value as string;
+      this.refreshQueue.delete(code);
+      this.refreshing += 1;
+      this.stats.refreshes += 1;
+      void this.load(code)
+        .catch(() => undefined)
+        .finally(() => {
+          this.refreshing -= 1;
+          this.pumpRefreshes();
+        });
+    }
   }
 
   /** Loads (coalescing concurrent misses); when the database fails, falls back to a stale entry or rethrows. */
@@ -386,6 +418,7 @@ export class LinkCache {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.detach();
+      this.refreshQueue.clear();
       await Promise.all(
         [this.pub, this.sub].map((c) => (c && c.status !== 'end' ? c.quit().then(() => undefined, () => c.disconnect()) : undefined)),
       );
