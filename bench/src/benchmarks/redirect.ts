@@ -102,7 +102,7 @@ export async function benchRedirect(tular: Child, bare: Child, codes: string[]):
     process.stderr.write(`[bench] ${url}: primed ${primed.total} of ${codes.length} codes at ${Math.round(primed.rps)} req/s\n`);
     return onRun(await runFixedLoad({ ...common, url, amount: Math.max(500, Math.round(primed.rps * warm)), maxSeconds: warm * 3 + 5 }), false).rps;
   };
-  const round1 = async (server: Child, warmRps: number, onRun: (r: LoadResult, measured: boolean) => LoadResult): Promise<LoadResult> => {
+  const measuredRound = async (server: Child, warmRps: number, onRun: (r: LoadResult, measured: boolean) => LoadResult): Promise<LoadResult> => {
     const { url, proc } = server;
     const cpu0 = cpuSeconds(proc.pid);
     const run = onRun(await runFixedLoad({ ...common, url, amount: amount(warmRps), maxSeconds }), true);
@@ -133,14 +133,13 @@ export async function benchRedirect(tular: Child, bare: Child, codes: string[]):
       process.stderr.write(`[bench] redirect: round ${r + 1}/${benchConfig.rounds} (bare, then Tular)\n`);
       pause(true);
       try {
-        bareRuns.push(await round1(bare, bareWarm, (x) => x));
+        bareRuns.push(await measuredRound(bare, bareWarm, (x) => x));
       } finally {
         pause(false);
       }
-      tularRuns.push(await round1(tular, tularWarm, onTular));
+      tularRuns.push(await measuredRound(tular, tularWarm, onTular));
     }
   } finally {
-    pause(false);
     // Back to the default for whatever runs next (the fan-out benchmark measures the server at its normal priority).
     if (niced) {
       raisePriority(tular.proc.pid, 0);

@@ -179,7 +179,8 @@ export function attachRealtime(server: http.Server, deps: AppDeps, options: Real
   let unsent = 0;
   // Without the Redis adapter this instance's sockets are all there are, so a room with none of them
   // gets nothing: a visit to a shop nobody is watching costs no coalescing and no message (socket.io
-  // encodes a broadcast before it looks for recipients — 8% of the server's CPU under redirect load).
+  // encodes a broadcast before it looks for recipients: under redirect load, 74–89 µs of server CPU per
+  // visit with every room sent to, 51 without the empty ones).
   // Whoever joins later starts from a snapshot. With Redis another instance may be watching: always send.
   const watched = (room: string): boolean => redis !== null || (io.sockets.adapter.rooms.get(room)?.size ?? 0) > 0;
   const coalescer = new RoomCoalescer((room, event, payload) => {

@@ -1,4 +1,3 @@
-import mongoose from 'mongoose';
 import type { ClickHappened, EventBus } from '../events/bus';
 import type { Logger } from '../lib/logger';
 import type { RollupFact } from '../rollups/rollupWriter';
@@ -214,7 +213,7 @@ export class ClickBuffer {
    * the batch, which is then retried.
    */
   private async insert(records: ClickEventRecord[]): Promise<void> {
-    const res = await mongoose.connection.db!.command({ insert: ClickEventModel.collection.collectionName, documents: records, ordered: false });
+    const res = await ClickEventModel.db.db!.command({ insert: ClickEventModel.collection.collectionName, documents: records, ordered: false });
     const refused = ((res.writeErrors ?? []) as Array<{ code?: number; errmsg?: string }>).filter((e) => e.code !== 11000);
     if (refused.length > 0 || res.writeConcernError) {
       throw new Error(`click batch refused: ${refused[0]?.errmsg ?? JSON.stringify(res.writeConcernError)} (${refused.length} of ${records.length})`);

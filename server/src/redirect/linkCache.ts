@@ -164,6 +164,8 @@ export class LinkCache {
     while (this.refreshing < REFRESH_CONCURRENCY && this.refreshQueue.size > 0 && !this.closing) {
       const code = this.refreshQueue.values().next().value as string;
       this.refreshQueue.delete(code);
+      // Evicted while it waited: nothing cached to refresh (a visit loads it again if it comes back).
+      if (!this.entries.has(code)) continue;
       this.refreshing += 1;
       this.stats.refreshes += 1;
       void this.load(code)

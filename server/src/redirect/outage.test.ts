@@ -132,7 +132,7 @@ describe('database outage during click traffic', () => {
     };
     app.deps.bus.on('click', listener);
     // Raw events cannot be stored (a backlog the database never catches up with); counters can.
-    const db = mongoose.connection.db!;
+    const db = ClickEventModel.db.db!;
     const command = db.command.bind(db);
     const spy = jest
       .spyOn(db, 'command')
