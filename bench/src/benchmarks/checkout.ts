@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Types } from 'mongoose';
 import { benchConfig } from '../lib/config';
 import { runLoad, type LoadResult } from '../lib/load';
-import type { Child } from '../lib/procs';
+import { benchDatabase, type Child } from '../lib/procs';
 import { db, type Seeded } from '../lib/seed';
 import { median, printTable, printVerdict, round } from '../lib/stats';
 import { backfillLinkCodes } from '../../../server/src/commands/links/linkByCode';
@@ -32,6 +32,11 @@ export interface CheckoutFigures {
   /** Median CPU time per created order in the server and in the database process (where /proc has it). */
   serverCpuMsPerCheckout: number;
   databaseCpuMsPerCheckout: number;
+  /**
+   * Commands the database received per created order during the checkout rounds, by command name —
+   * an update or insert command of several statements (rollup chunks) counts once. 409s included.
+   */
+  databaseCommandsPerCheckout: Record<string, number>;
   met: boolean;
 }
 
@@ -231,14 +236,21 @@ export async function benchCheckout(tular: Child, seeded: Seeded): Promise<Check
   const http: LoadResult[] = [];
   const pids = [tular.proc.pid, databasePid()];
   const cpu = { rawDb: [] as number[], server: [] as number[], db: [] as number[], serverMs: [] as number[], dbMs: [] as number[] };
+  // What the database received while only the server talked to it (the checkout rounds), per created order:
+  // counted by FerretDB itself, so unlike the rates it does not depend on what else the machine is doing.
+  const commands = new Map<string, number>();
+  let createdInRounds = 0;
   for (let r = 0; r < benchConfig.rounds; r += 1) {
     const base = await busy(pids, () => rawInserts(benchConfig.checkoutConcurrency, benchConfig.duration));
     raw.push(base.value);
     floor.push(await floorCheckouts(benchConfig.checkoutConcurrency, benchConfig.duration));
     if (base.percent[1] != null) cpu.rawDb.push(base.percent[1]);
+    const commandsBefore = await benchDatabase().commandCounts();
     const load = await busy(pids, () => runLoad({ ...common, duration: benchConfig.duration }));
     http.push(load.value);
     const made = load.value.statusCodes['201'] ?? 0;
+    for (const [command, n] of await benchDatabase().commandCounts()) commands.set(command, (commands.get(command) ?? 0) + n - (commandsBefore.get(command) ?? 0));
+    createdInRounds += made;
     const [server, database] = load.percent;
     if (server != null) cpu.server.push(server);
     if (database != null) cpu.db.push(database);
@@ -290,6 +302,10 @@ export async function benchCheckout(tular: Child, seeded: Seeded): Promise<Check
   const created = statuses['201'] ?? 0;
   const refusedSoldOut = statuses['409'] ?? 0;
   const otherStatuses = Object.fromEntries(Object.entries(statuses).filter(([c]) => c !== '201' && c !== '409'));
+  const perCheckout: Record<string, number> = {};
+  const byCount = [...commands].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  for (const [command, n] of byCount) perCheckout[command] = createdInRounds > 0 ? round(n / createdInRounds, 2) : 0;
+  const commandsTotal = createdInRounds > 0 ? round(byCount.reduce((sum, [, n]) => sum + n, 0) / createdInRounds, 1) : 0;
   const figures: CheckoutFigures = {
     rawInsertsPerSec: round(rawRate, 0),
     checkoutsPerSec: round(httpRate, 0),
@@ -307,6 +323,7 @@ export async function benchCheckout(tular: Child, seeded: Seeded): Promise<Check
     duplicateLedgerEntries,
     serverCpuMsPerCheckout: round(median(cpu.serverMs), 2),
     databaseCpuMsPerCheckout: round(median(cpu.dbMs), 2),
+    databaseCommandsPerCheckout: perCheckout,
     met: httpRate / rawRate >= 0.25 && oversoldUnits === 0 && stockMismatches === 0 && duplicateLedgerEntries === 0 && created > 0,
   };
   printTable(
@@ -321,6 +338,7 @@ export async function benchCheckout(tular: Child, seeded: Seeded): Promise<Check
       ['checkout p99 (ms)', p99],
       ['busy % of a core during checkout: server / database', `${round(median(cpu.server), 0)} / ${round(median(cpu.db), 0)}`],
       ['CPU ms per checkout: server / database', `${figures.serverCpuMsPerCheckout} / ${figures.databaseCpuMsPerCheckout}`],
+      ['database commands per created order (counted by FerretDB)', `${commandsTotal}: ${Object.entries(perCheckout).map(([c, n]) => `${c} ${n}`).join(', ')}`],
       ['database busy % during raw inserts', round(median(cpu.rawDb), 0)],
       ['orders created (measured rounds) / 409 sold out', `${created} / ${refusedSoldOut}`],
       ['other statuses', JSON.stringify(otherStatuses)],

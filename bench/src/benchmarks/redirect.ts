@@ -113,6 +113,8 @@ export async function benchRedirect(tular: Child, bare: Child, codes: string[]):
       (cpuShare[url] ??= []).push((100 * (cpu1 - cpu0)) / run.seconds);
     }
     if (run.generatorCpuPercent !== null) (generatorShare[url] ??= []).push(run.generatorCpuPercent);
+    const us = cpuUsPerRequest[url]?.at(-1);
+    process.stderr.write(`[bench]   ${server === bare ? 'bare ' : 'Tular'}: ${Math.round(run.rps)} req/s, p99 ${run.p99} ms${us === undefined ? '' : `, ${round(us, 1)} µs CPU/request`}\n`);
     return run;
   };
   // Tular keeps working after its own runs (flushing clicks to the database, whose core the

@@ -29,6 +29,8 @@ export const benchConfig = {
   flushTimeout: num('BENCH_FLUSH_TIMEOUT', 300),
   /** Seconds one benchmark may take before it is reported FAILED (timed out) and the run moves on; 0 = derived from the other knobs. */
   stepTimeout: num('BENCH_STEP_TIMEOUT', 0),
+  /** BENCH_SKIP_CLICK_CHECK=1: the redirect benchmark without the lost-clicks check after it (quick A/B runs; the wait for FerretDB to absorb the clicks takes ~100 s). */
+  skipClickCheck: process.env.BENCH_SKIP_CLICK_CHECK === '1',
   only: (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean),
 };
 

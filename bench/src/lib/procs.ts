@@ -36,8 +36,11 @@ export interface Child {
 
 function track(proc: ChildProcess): () => string {
   let out = '';
+  // BENCH_SERVER_LOG=<file>: every child's output is appended there too (e.g. with --trace-gc).
+  const log = process.env.BENCH_SERVER_LOG;
   const collect = (chunk: Buffer): void => {
     out = (out + chunk.toString()).slice(-20_000);
+    if (log) fs.appendFileSync(log, chunk);
   };
   proc.stdout?.on('data', collect);
   proc.stderr?.on('data', collect);
@@ -79,28 +82,51 @@ async function waitForHttp(url: string, child: ChildProcess, output: () => strin
 
 export interface Database extends FerretdbProcess {
   dir: string;
+  /** FerretDB's own count of the commands it has received so far, per command name (its debug metrics, on loopback). */
+  commandCounts(): Promise<Map<string, number>>;
 }
+
+let current: Database | undefined;
+/** The benchmark's database, once started (the benchmarks read its command counts). */
+export function benchDatabase(): Database {
+  if (!current) throw new Error('the benchmark database is not running');
+  return current;
+}
+
+const COMMAND_METRIC = /^ferretdb_client_requests_total\{[^}]*command="([^"]+)"[^}]*\} (\d+)/;
 
 /** A dedicated FerretDB on a throw-away directory (tmpfs when there is one), pinned off the server's core. */
 export async function startDatabase(): Promise<Database> {
   const cacheDir = path.resolve(process.env.TULAR_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'tular'));
   const binary = ensureFerretdb(cacheDir, (m) => console.error(`[bench] ${m}`));
   const dir = fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'tular-bench-db-'));
-  const db = await startFerretdb(binary, dir);
+  const debugPort = await freePort();
+  const db = await startFerretdb(binary, dir, undefined, { debugPort });
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   // startFerretdb spawns the binary itself; move it (all its threads) next to the generator.
   if (pinning.generator) {
     const pids = spawnSync('pgrep', ['-f', `sqlite-url=file:${dir}/`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
     for (const pid of pids) spawnSync('taskset', ['-a', '-p', '-c', pinning.generator, pid], { stdio: 'ignore' });
   }
-  return {
+  current = {
     ...db,
     dir,
+    commandCounts: async () => {
+      const res = await fetch(`http://127.0.0.1:${debugPort}/debug/metrics`, { signal: AbortSignal.timeout(5000) });
+      const counts = new Map<string, number>();
+      for (const line of (await res.text()).split('\n')) {
+        const m = COMMAND_METRIC.exec(line);
+        if (m) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + Number(m[2]));
+      }
+      return counts;
+    },
     stop: async () => {
+      current = undefined;
       await db.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+  return current;
 }
 
 /** The node flags `npm start` gives the server (V8 heap flags, the tsx loader), read from the root package.json so the two cannot drift. */
@@ -167,7 +193,9 @@ export async function startTular(mongodbUri: string, env: Record<string, string>
 /** The baseline: a bare node:http server answering 302 from a Map, as a child process on the same core. */
 export async function startBareServer(codesFile: string): Promise<Child> {
   const port = await freePort();
-  const cmd = [...pinning.server, process.execPath, '--import', 'tsx', path.join(__dirname, '..', 'bareRedirectServer.ts')];
+  // BENCH_BARE_NODE_ARGS: the same for the baseline (e.g. to profile it beside the server).
+  const nodeArgs = (process.env.BENCH_BARE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const cmd = [...pinning.server, process.execPath, ...nodeArgs, '--import', 'tsx', path.join(__dirname, '..', 'bareRedirectServer.ts')];
   const proc = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PORT: String(port), CODES_FILE: codesFile } });
   const output = track(proc);
   const url = `http://127.0.0.1:${port}`;

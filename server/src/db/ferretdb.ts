@@ -220,6 +220,8 @@ export interface StartFerretdbOptions {
   /** Records the FerretDB pid (persistent data directories): a later start reaps it if it outlives us. */
   pidFile?: string;
   log?: (msg: string) => void;
+  /** Serve FerretDB's debug handler (Prometheus metrics at /debug/metrics) on this loopback port (the benchmark counts commands with it). */
+  debugPort?: number;
 }
 
 /**
@@ -235,7 +237,7 @@ export async function startFerretdb(binary: string, dir: string, fixedPort?: num
     '--handler=sqlite',
     `--sqlite-url=file:${withSlash(dir)}`,
     `--listen-addr=127.0.0.1:${port}`,
-    '--debug-addr=-',
+    opts.debugPort ? `--debug-addr=127.0.0.1:${opts.debugPort}` : '--debug-addr=-',
     '--state-dir=-',
     '--telemetry=disable',
     '--log-level=error',
