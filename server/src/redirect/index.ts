@@ -8,7 +8,7 @@ import { attributionSigner, type PreparedPrefix } from './attributionSigner';
 import { RateLimiter } from '../lib/rateLimiter';
 import type { ClickEventRecord } from '../models/ClickEvent';
 import { classifyUserAgent, type UserAgentClass } from './classify';
-import { ClickBuffer } from './clickBuffer';
+import { ClickBuffer, type KeptClick } from './clickBuffer';
 import { LinkCache, type ResolvedLink } from './linkCache';
 import { NOT_FOUND_PAGE, RATE_LIMITED_PAGE, UNAVAILABLE_PAGE } from './pages';
 import { UniqueTracker, uniqueKey, uniqueSeed } from './uniqueTracker';
@@ -199,39 +199,10 @@ export function createRedirect(deps: AppDeps, options: RedirectOptions = {}): Re
         nowMs,
         freshVisitor,
       );
-    const at = new Date(nowMs);
-    // Counted now (rollups, live event); the raw event is built only when the buffer keeps it (not shed).
-    if (!clicks.count(target, agent.kind, isUnique, at)) return;
-    const record: ClickEventRecord = {
-      _id: new Types.ObjectId(),
-      linkId: target.linkId,
-      code: target.code,
-      shopId: target.shopId,
-      productId: target.productId,
-      resellerId: target.attributed ? target.resellerId : null,
-      kind: agent.kind,
-      unique: isUnique,
-      ipHash: ipDigest,
-      device: agent.device,
-      os: agent.os,
-      browser: agent.browser,
-      channel: target.channel,
-      viaQr: false,
-      at,
-    };
-    // Absent rather than null: smaller documents, fewer bytes for the batch insert.
-    if (click) record.visitorHash = visitorHash(visitorId);
-    const referrer = referrerHost(req.headers.referer);
-    if (referrer) record.referrerHost = referrer;
-    if (query) {
-      const params = new URLSearchParams(query);
-      record.viaQr = params.get('src') === 'qr';
-      for (const key of UTM_KEYS) {
-        const value = params.get(`utm_${key}`);
-        if (value) (record.utm ??= {})[key] = value.slice(0, 100);
-      }
-    }
-    clicks.keep(record);
+    // Counted now (rollups, live event); the raw event is queued only when the buffer keeps it (not
+    // shed), as a Visit: what it needs, by reference — it becomes a raw event when its batch is taken.
+    if (!clicks.count(target, agent.kind, isUnique, new Date(nowMs))) return;
+    clicks.keep(new Visit(target, agent, ipDigest, click ? visitorId : '', isUnique, nowMs, query, req.headers.referer, visitorHash));
   }
 
   // Redirects are sent together at the end of the event-loop turn (setImmediate runs once this turn's
@@ -317,6 +288,57 @@ export function createRedirect(deps: AppDeps, options: RedirectOptions = {}): Re
       await cache.close();
     },
   };
+}
+
+/** A kept visit waiting in the click buffer (see KeptClick): references and numbers only, ~100 bytes. */
+class Visit implements KeptClick {
+  constructor(
+    private readonly target: ResolvedLink,
+    private readonly agent: UserAgentClass,
+    private readonly ipHash: string,
+    /** '' for bots and previews (they keep no visitor id). */
+    private readonly visitorId: string,
+    private readonly unique: boolean,
+    private readonly atMs: number,
+    private readonly query: string,
+    private readonly referer: string | undefined,
+    private readonly hashVisitor: (id: string) => string,
+  ) {}
+
+  toRecord(): ClickEventRecord {
+    const { target, agent } = this;
+    const record: ClickEventRecord = {
+      // The click's own second in the id, as if it had been made then.
+      _id: new Types.ObjectId(Math.floor(this.atMs / 1000)),
+      linkId: target.linkId,
+      code: target.code,
+      shopId: target.shopId,
+      productId: target.productId,
+      resellerId: target.attributed ? target.resellerId : null,
+      kind: agent.kind,
+      unique: this.unique,
+      ipHash: this.ipHash,
+      device: agent.device,
+      os: agent.os,
+      browser: agent.browser,
+      channel: target.channel,
+      viaQr: false,
+      at: new Date(this.atMs),
+    };
+    // Absent rather than null: smaller documents, fewer bytes for the batch insert.
+    if (this.visitorId) record.visitorHash = this.hashVisitor(this.visitorId);
+    const referrer = referrerHost(this.referer);
+    if (referrer) record.referrerHost = referrer;
+    if (this.query) {
+      const params = new URLSearchParams(this.query);
+      record.viaQr = params.get('src') === 'qr';
+      for (const key of UTM_KEYS) {
+        const value = params.get(`utm_${key}`);
+        if (value) (record.utm ??= {})[key] = value.slice(0, 100);
+      }
+    }
+    return record;
+  }
 }
 
 function referrerHost(referer: string | undefined): string | null {

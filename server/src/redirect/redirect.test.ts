@@ -203,6 +203,14 @@ describe('GET /r/:code', () => {
     expect(events.filter((e) => e.kind === 'preview')).toHaveLength(3);
     expect(events.filter((e) => e.kind === 'bot')).toHaveLength(4);
     expect(await linkCounts(link.id)).toEqual({ clicks: 4, uniqueClicks: 2, previews: 3, botClicks: 4 });
+    // The audit trail: the first two clicks were one visitor (its cookie), each visit of a new id
+    // another; bots and previews keep no visitor at all. Every event's id carries its visit's second.
+    const hashes = events.filter((e) => e.kind === 'click').map((e) => e.visitorHash);
+    for (const h of hashes) expect(h).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    const perHash = [...new Set(hashes)].map((h) => hashes.filter((x) => x === h).length).sort();
+    expect(perHash).toEqual([1, 1, 2]);
+    for (const e of events.filter((x) => x.kind !== 'click')) expect(e.visitorHash ?? null).toBeNull();
+    for (const e of events) expect(e._id.getTimestamp().getTime()).toBe(Math.floor(e.at.getTime() / 1000) * 1000);
   });
 
   it('stores a salted IP hash (never the IP), device class, referrer host, UTM tags and the QR marker', async () => {
