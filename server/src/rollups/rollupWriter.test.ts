@@ -1,7 +1,7 @@
 import { useTestDatabase } from '../../test/harness';
 import { writesAreSerialized } from '../db/writeLock';
 import { rollupCollection, type RollupRecord } from '../models/Rollup';
-import { rollupDocId, RollupWriter } from './rollupWriter';
+import { cachedBuckets, rollupDocId, RollupWriter } from './rollupWriter';
 import { readRollups, sumBuckets } from './rollupReader';
 import { bucketsFor, monthRange } from './buckets';
 import { WriterRegistry } from './writerRegistry';
@@ -10,6 +10,21 @@ useTestDatabase();
 
 const SHOP = 'a'.repeat(24);
 const TZ = 'Asia/Jakarta';
+
+describe('cachedBuckets', () => {
+  it('hands out one bucket pair per local hour across its quarter hours (the memos keyed on it survive), a new one when the hour turns', () => {
+    // +05:30: Kolkata's local hours turn at half past the UTC hour. Far-future times: the memo only moves forward.
+    const tz = 'Asia/Kolkata';
+    const first = cachedBuckets(new Date('2030-01-01T10:31:00Z'), tz);
+    expect(cachedBuckets(new Date('2030-01-01T10:46:00Z'), tz)).toBe(first);
+    expect(cachedBuckets(new Date('2030-01-01T11:16:00Z'), tz)).toBe(first);
+    expect(first[0].period).toBe('2030-01-01T16');
+    const next = cachedBuckets(new Date('2030-01-01T11:31:00Z'), tz);
+    expect(next).not.toBe(first);
+    expect(next).toEqual(bucketsFor(new Date('2030-01-01T11:31:00Z'), tz));
+    expect(next[0].period).toBe('2030-01-01T17');
+  });
+});
 
 describe('bucketsFor (shop time zone)', () => {
   it('puts 16:59:59Z and 17:00:00Z on different Jakarta days (midnight is 17:00 UTC)', () => {
