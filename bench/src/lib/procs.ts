@@ -129,6 +129,9 @@ export async function startDatabase(): Promise<Database> {
   return current;
 }
 
+/** Extra `node` flags from a space-separated environment variable. */
+const nodeArgsFrom = (name: string): string[] => (process.env[name] ?? '').split(' ').filter(Boolean);
+
 /** The node flags `npm start` gives the server (V8 heap flags, the tsx loader), read from the root package.json so the two cannot drift. */
 function startFlags(): string[] {
   const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
@@ -141,7 +144,7 @@ export async function startTular(mongodbUri: string, env: Record<string, string>
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tular-bench-data-'));
   // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": profile the server under load (written when it stops).
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = nodeArgsFrom('BENCH_SERVER_NODE_ARGS');
   // After npm start's flags, so an extra V8 flag overrides one of them (the last one counts).
   const cmd = [...pinning.server, process.execPath, ...startFlags(), ...nodeArgs, 'server/src/index.ts'];
   const proc = spawn(cmd[0]!, cmd.slice(1), {
@@ -194,7 +197,7 @@ export async function startTular(mongodbUri: string, env: Record<string, string>
 export async function startBareServer(codesFile: string): Promise<Child> {
   const port = await freePort();
   // BENCH_BARE_NODE_ARGS: the same for the baseline (e.g. to profile it beside the server).
-  const nodeArgs = (process.env.BENCH_BARE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = nodeArgsFrom('BENCH_BARE_NODE_ARGS');
   const cmd = [...pinning.server, process.execPath, ...nodeArgs, '--import', 'tsx', path.join(__dirname, '..', 'bareRedirectServer.ts')];
   const proc = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PORT: String(port), CODES_FILE: codesFile } });
   const output = track(proc);

@@ -107,6 +107,7 @@ export function createRedirect(deps: AppDeps, options: RedirectOptions = {}): Re
   };
   // Visitor ids are random (high-entropy), so a salted one-shot hash is enough and ~3× cheaper than an HMAC.
   const visitorHash = (id: string): string => crypto.hash('sha256', `${config.ipHashSalt}|v|${id}`, 'base64url').slice(0, 22);
+  const Visit = visitsHashedWith(visitorHash);
 
   function sendPage(res: ServerResponse, status: number, body: Buffer, head: boolean, extra: Record<string, string> = {}): void {
     res.writeHead(status, {
@@ -202,7 +203,7 @@ export function createRedirect(deps: AppDeps, options: RedirectOptions = {}): Re
     // Counted now (rollups, live event); the raw event is queued only when the buffer keeps it (not
     // shed), as a Visit: what it needs, by reference — it becomes a raw event when its batch is taken.
     if (!clicks.count(target, agent.kind, isUnique, new Date(nowMs))) return;
-    clicks.keep(new Visit(target, agent, ipDigest, click ? visitorId : '', isUnique, nowMs, query, req.headers.referer, visitorHash));
+    clicks.keep(new Visit(target, agent, ipDigest, click ? visitorId : '', isUnique, nowMs, query, req.headers.referer));
   }
 
   // Redirects are sent together at the end of the event-loop turn (setImmediate runs once this turn's
@@ -290,55 +291,59 @@ export function createRedirect(deps: AppDeps, options: RedirectOptions = {}): Re
   };
 }
 
-/** A kept visit waiting in the click buffer (see KeptClick): references and numbers only, ~100 bytes. */
-class Visit implements KeptClick {
-  constructor(
-    private readonly target: ResolvedLink,
-    private readonly agent: UserAgentClass,
-    private readonly ipHash: string,
-    /** '' for bots and previews (they keep no visitor id). */
-    private readonly visitorId: string,
-    private readonly unique: boolean,
-    private readonly atMs: number,
-    private readonly query: string,
-    private readonly referer: string | undefined,
-    private readonly hashVisitor: (id: string) => string,
-  ) {}
+/**
+ * The kept visits of one redirect handler, waiting in the click buffer (see KeptClick): references and
+ * numbers only, ~100 bytes each; the handler's salted visitor hash is shared by all of them.
+ */
+function visitsHashedWith(hashVisitor: (id: string) => string) {
+  return class Visit implements KeptClick {
+    constructor(
+      private readonly target: ResolvedLink,
+      private readonly agent: UserAgentClass,
+      private readonly ipHash: string,
+      /** '' for bots and previews (they keep no visitor id). */
+      private readonly visitorId: string,
+      private readonly unique: boolean,
+      private readonly atMs: number,
+      private readonly query: string,
+      private readonly referer: string | undefined,
+    ) {}
 
-  toRecord(): ClickEventRecord {
-    const { target, agent } = this;
-    const record: ClickEventRecord = {
-      // The click's own second in the id, as if it had been made then.
-      _id: new Types.ObjectId(Math.floor(this.atMs / 1000)),
-      linkId: target.linkId,
-      code: target.code,
-      shopId: target.shopId,
-      productId: target.productId,
-      resellerId: target.attributed ? target.resellerId : null,
-      kind: agent.kind,
-      unique: this.unique,
-      ipHash: this.ipHash,
-      device: agent.device,
-      os: agent.os,
-      browser: agent.browser,
-      channel: target.channel,
-      viaQr: false,
-      at: new Date(this.atMs),
-    };
-    // Absent rather than null: smaller documents, fewer bytes for the batch insert.
-    if (this.visitorId) record.visitorHash = this.hashVisitor(this.visitorId);
-    const referrer = referrerHost(this.referer);
-    if (referrer) record.referrerHost = referrer;
-    if (this.query) {
-      const params = new URLSearchParams(this.query);
-      record.viaQr = params.get('src') === 'qr';
-      for (const key of UTM_KEYS) {
-        const value = params.get(`utm_${key}`);
-        if (value) (record.utm ??= {})[key] = value.slice(0, 100);
+    toRecord(): ClickEventRecord {
+      const { target, agent } = this;
+      const record: ClickEventRecord = {
+        // The click's own second in the id, as if it had been made then.
+        _id: new Types.ObjectId(Math.floor(this.atMs / 1000)),
+        linkId: target.linkId,
+        code: target.code,
+        shopId: target.shopId,
+        productId: target.productId,
+        resellerId: target.attributed ? target.resellerId : null,
+        kind: agent.kind,
+        unique: this.unique,
+        ipHash: this.ipHash,
+        device: agent.device,
+        os: agent.os,
+        browser: agent.browser,
+        channel: target.channel,
+        viaQr: false,
+        at: new Date(this.atMs),
+      };
+      // Absent rather than null: smaller documents, fewer bytes for the batch insert.
+      if (this.visitorId) record.visitorHash = hashVisitor(this.visitorId);
+      const referrer = referrerHost(this.referer);
+      if (referrer) record.referrerHost = referrer;
+      if (this.query) {
+        const params = new URLSearchParams(this.query);
+        record.viaQr = params.get('src') === 'qr';
+        for (const key of UTM_KEYS) {
+          const value = params.get(`utm_${key}`);
+          if (value) (record.utm ??= {})[key] = value.slice(0, 100);
+        }
       }
+      return record;
     }
-    return record;
-  }
+  };
 }
 
 function referrerHost(referer: string | undefined): string | null {
