@@ -107,13 +107,14 @@ export async function benchRedirect(tular: Child, bare: Child, codes: string[]):
     const cpu0 = cpuSeconds(proc.pid);
     const run = onRun(await runFixedLoad({ ...common, url, amount: amount(warmRps), maxSeconds }), true);
     const cpu1 = cpuSeconds(proc.pid);
-    if (cpu0 !== null && cpu1 !== null && run.total > 0) {
-      (cpuUsPerRequest[url] ??= []).push(((cpu1 - cpu0) * 1e6) / run.total);
+    const cpu = cpu0 !== null && cpu1 !== null && run.total > 0 ? cpu1 - cpu0 : null;
+    const us = cpu === null ? undefined : (cpu * 1e6) / run.total;
+    if (cpu !== null && us !== undefined) {
+      (cpuUsPerRequest[url] ??= []).push(us);
       // Over the run's own span (first request to last answer), not the generator's start-up and stop.
-      (cpuShare[url] ??= []).push((100 * (cpu1 - cpu0)) / run.seconds);
+      (cpuShare[url] ??= []).push((100 * cpu) / run.seconds);
     }
     if (run.generatorCpuPercent !== null) (generatorShare[url] ??= []).push(run.generatorCpuPercent);
-    const us = cpuUsPerRequest[url]?.at(-1);
     process.stderr.write(`[bench]   ${server === bare ? 'bare ' : 'Tular'}: ${Math.round(run.rps)} req/s, p99 ${run.p99} ms${us === undefined ? '' : `, ${round(us, 1)} µs CPU/request`}\n`);
     return run;
   };
