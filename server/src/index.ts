@@ -8,6 +8,7 @@ import { EventBus } from './events/bus';
 import { RollupWriter } from './rollups/rollupWriter';
 import { startClickRetention } from './jobs/clickRetention';
 import { startHoldReleaser } from './jobs/holdReleaser';
+import { flushTipHints } from './commands/ledger/tipHints';
 
 /** How long a signalled shutdown (including waiting for an unfinished start-up) may take before a hard exit. */
 const HARD_STOP_MS = 20_000;
@@ -55,6 +56,8 @@ async function main(): Promise<void> {
     if (signalled) return;
     await connectDatabase(uriWithDatabase(engine.uri, SERVICE_DATABASE));
     lifecycle.onShutdown('database connection', disconnectDatabase);
+    // Before the connection closes: the ledger's tip hints are written behind the entries.
+    lifecycle.onShutdown('ledger tip hints', flushTipHints);
     if (signalled) return;
 
     const rollups = new RollupWriter({ logger });

@@ -21,6 +21,14 @@ export interface CheckoutFigures {
   floorRatio: number;
   /** Statements in one floor checkout on this engine (4 + 2 under FerretDB's write lock, 1 + 2 on MongoDB). */
   floorStatements: number;
+  /** What one command by `_id` costs on this engine, in raw inserts (raw insert rate / its rate, same concurrency). */
+  commandCost: { read: number; update: number };
+  /**
+   * The engine's ceiling: 1 / the cost, in raw inserts, of the commands no checkout with attribution
+   * can skip — current reads of the product, the link and the member, the stock update, the order
+   * and ledger inserts — with no lock, no HTTP, no ODM. A checkout cannot be faster than this here.
+   */
+  ceilingRatio: number;
   checkoutP99Ms: number;
   created: number;
   refusedSoldOut: number;
@@ -182,6 +190,22 @@ function ledgerDoc(order: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
+/** Reads and updates by `_id` of the baseline's documents, timed like it: what those commands cost here. */
+async function commandRates(concurrency: number, seconds: number): Promise<{ read: number; update: number }> {
+  const coll = db().collection('bench_raw_orders');
+  const ids = (await coll.find({}, { projection: { _id: 1 } }).limit(10_000).toArray()).map((d) => d._id);
+  const read = await ratePerSecond(concurrency, seconds, async (n) => {
+    await coll.findOne({ _id: ids[n % ids.length] });
+  });
+  const update = await ratePerSecond(concurrency, seconds, async (n) => {
+    await coll.updateOne({ _id: ids[n % ids.length] }, { $inc: { quantity: 1 } });
+  });
+  return { read, update };
+}
+
+/** The reads and writes a checkout with attribution cannot do without (see CheckoutFigures.ceilingRatio). */
+const REQUIRED = { reads: 3, updates: 1, inserts: 2 };
+
 async function productStocks(): Promise<Map<string, number>> {
   const products = await db().collection('products').find({}, { projection: { stock: 1 } }).toArray();
   return new Map(products.map((p) => [String(p._id), Number(p.stock)]));
@@ -233,6 +257,7 @@ export async function benchCheckout(tular: Child, seeded: Seeded): Promise<Check
   }
   const raw: number[] = [];
   const floor: number[] = [];
+  const costs = { read: [] as number[], update: [] as number[] };
   const http: LoadResult[] = [];
   const pids = [tular.proc.pid, databasePid()];
   const cpu = { rawDb: [] as number[], server: [] as number[], db: [] as number[], serverMs: [] as number[], dbMs: [] as number[] };
@@ -244,6 +269,9 @@ export async function benchCheckout(tular: Child, seeded: Seeded): Promise<Check
   for (let r = 0; r < benchConfig.rounds; r += 1) {
     const base = await busy(pids, () => rawInserts(benchConfig.checkoutConcurrency, benchConfig.duration));
     raw.push(base.value);
+    const rates = await commandRates(benchConfig.checkoutConcurrency, benchConfig.duration);
+    costs.read.push(base.value / rates.read);
+    costs.update.push(base.value / rates.update);
     floor.push(await floorCheckouts(benchConfig.checkoutConcurrency, benchConfig.duration));
     if (base.percent[1] != null) cpu.rawDb.push(base.percent[1]);
     // The counts are a diagnostic: a metrics endpoint that does not answer leaves them out, not the benchmark.
@@ -309,6 +337,8 @@ export async function benchCheckout(tular: Child, seeded: Seeded): Promise<Check
   const created = statuses['201'] ?? 0;
   const refusedSoldOut = statuses['409'] ?? 0;
   const otherStatuses = Object.fromEntries(Object.entries(statuses).filter(([c]) => c !== '201' && c !== '409'));
+  const commandCost = { read: round(median(costs.read), 2), update: round(median(costs.update), 2) };
+  const ceilingRatio = 1 / (REQUIRED.reads * median(costs.read) + REQUIRED.updates * median(costs.update) + REQUIRED.inserts);
   const perCheckout: Record<string, number> = {};
   const byCount = [...commands].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
   for (const [command, n] of byCount) perCheckout[command] = createdInRounds > 0 ? round(n / createdInRounds, 2) : 0;
@@ -320,6 +350,8 @@ export async function benchCheckout(tular: Child, seeded: Seeded): Promise<Check
     floorPerSec: round(floorRate, 0),
     floorRatio: round(floorRate / rawRate, 3),
     floorStatements: writesAreSerialized() ? 6 : 3,
+    commandCost,
+    ceilingRatio: round(ceilingRatio, 3),
     checkoutP99Ms: p99,
     created,
     refusedSoldOut,
@@ -342,6 +374,8 @@ export async function benchCheckout(tular: Child, seeded: Seeded): Promise<Check
       ['ratio checkout / raw insert', figures.ratio],
       [`floor: stock guard + order + ledger insert, ${figures.floorStatements} statements (/s)`, figures.floorPerSec],
       ['best ratio one statement at a time (floor / raw)', figures.floorRatio],
+      ['cost of a read / an update by _id, in raw inserts', `${commandCost.read} / ${commandCost.update}`],
+      [`ceiling: ${REQUIRED.reads} reads + ${REQUIRED.updates} update + ${REQUIRED.inserts} inserts at those costs (ratio)`, figures.ceilingRatio],
       ['checkout p99 (ms)', p99],
       ['busy % of a core during checkout: server / database', `${round(median(cpu.server), 0)} / ${round(median(cpu.db), 0)}`],
       ['CPU ms per checkout: server / database', `${figures.serverCpuMsPerCheckout} / ${figures.databaseCpuMsPerCheckout}`],
@@ -360,6 +394,11 @@ export async function benchCheckout(tular: Child, seeded: Seeded): Promise<Check
   if (figures.floorRatio < 0.25) {
     console.log(
       `  note: on this engine the floor alone reaches ${figures.floorRatio} of the raw insert rate — a checkout that guards stock and books its commission one statement at a time cannot reach 25% here; checkout / floor = ${round(httpRate / floorRate, 2)}`,
+    );
+  }
+  if (figures.ceilingRatio < 0.25) {
+    console.log(
+      `  note: the commands a checkout with attribution cannot skip (current product, link and member; stock, order, ledger) cost ${round(1 / figures.ceilingRatio, 1)} raw inserts here, before any lock, HTTP or ODM: ${figures.ceilingRatio} is this engine's ceiling`,
     );
   }
   printVerdict('checkout', [{ target: '≥ 25% of raw insertOne, 0 oversold, 0 duplicate ledger entries', met: figures.met }]);

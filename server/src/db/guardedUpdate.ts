@@ -26,23 +26,26 @@ export interface Guard<D> {
  * decodes every document of the collection. Its updates are read-modify-write anyway, so guarded
  * writes there already run under withWriteLock; under that lock the guard is tested on the document
  * read by `_id`, and the update is sent with `{_id}` alone — the same outcome, two index lookups.
- * Callers must hold the document's write lock.
+ * Callers must hold the document's write lock. `known`: the document as the caller knows it for
+ * certain — it made it under the lock it still holds, so nobody else can have changed it — tested
+ * instead of reading it back.
  */
 export async function updateByIdIf<D>(
   model: ByIdWritable<NoInfer<D>>,
   id: mongoose.Types.ObjectId | string,
   guard: Guard<D>,
   update: UpdateQuery<D>,
-  options: { upsert?: boolean } = {},
+  options: { upsert?: boolean; known?: D } = {},
 ): Promise<{ updated: boolean; read: D | null }> {
+  const { known, ...writeOptions } = options;
   const done = (res: { modifiedCount: number; upsertedCount: number }): boolean => res.modifiedCount === 1 || res.upsertedCount === 1;
   if (!writesAreSerialized()) {
     // With upsert, a document that exists but fails the guard makes MongoDB try an insert: E11000 for the caller.
-    const res = await model.updateOne({ _id: id, ...guard.filter } as FilterQuery<D>, update, options);
+    const res = await model.updateOne({ _id: id, ...guard.filter } as FilterQuery<D>, update, writeOptions);
     return { updated: done(res), read: null };
   }
-  const read = (await model.findById(id, guard.fields).lean()) as D | null;
+  const read = known ?? ((await model.findById(id, guard.fields).lean()) as D | null);
   if (read ? !guard.holds(read) : !options.upsert) return { updated: false, read };
-  const res = await model.updateOne({ _id: id } as FilterQuery<D>, update, options);
+  const res = await model.updateOne({ _id: id } as FilterQuery<D>, update, writeOptions);
   return { updated: done(res), read };
 }

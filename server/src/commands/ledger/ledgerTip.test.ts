@@ -4,6 +4,7 @@ import { buildSalesShop, buildSeller, checkout, earnings, type SalesShop, type S
 import { LedgerEntryModel } from '../../models/LedgerEntry';
 import { LedgerTipModel } from '../../models/LedgerTip';
 import { appendEntry, backfillLedgerTips, forgetKnownTips } from './ledgerWriter';
+import { flushTipHints } from './tipHints';
 
 useTestDatabase();
 let app: TestApp;
@@ -14,7 +15,10 @@ afterEach(() => jest.restoreAllMocks());
 
 const seatsOf = async (seller: Seller, s: SalesShop): Promise<number[]> =>
   (await LedgerEntryModel.find({ resellerId: seller.user.id, shopId: s.shop.id }, { seq: 1 }).sort({ seq: 1 }).lean()).map((e) => e.seq);
-const tipOf = async (seller: Seller, s: SalesShop): Promise<number | undefined> => (await LedgerTipModel.findById(`${seller.user.id}:${s.shop.id}`).lean())?.seq;
+const tipOf = async (seller: Seller, s: SalesShop): Promise<number | undefined> => {
+  await flushTipHints();
+  return (await LedgerTipModel.findById(`${seller.user.id}:${s.shop.id}`).lean())?.seq;
+};
 const sell = async (s: SalesShop, seller: Seller): Promise<void> => {
   expect((await checkout(app, s.product.id, { ref: seller.code })).status).toBe(201);
 };
@@ -40,6 +44,16 @@ describe('the ledger tip hint', () => {
     await sell(s, seller);
     expect(await seatsOf(seller, s)).toEqual([1, 2, 3, 4, 5]);
     expect(await earnings(app, seller, s.shop.id)).toMatchObject({ pending: 5 * 1_750 });
+  });
+
+  it('is written behind the entries on its own, within a moment, the highest seat of the burst', async () => {
+    const s = await buildSalesShop(app);
+    const seller = await buildSeller(app, s);
+    await Promise.all(Array.from({ length: 4 }, () => sell(s, seller)));
+    const stored = async (): Promise<number | undefined> => (await LedgerTipModel.findById(`${seller.user.id}:${s.shop.id}`).lean())?.seq;
+    const deadline = Date.now() + 3000;
+    while ((await stored()) !== 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await stored()).toBe(4);
   });
 
   it('seats another instance took behind this one’s back are never shared or skipped', async () => {
@@ -73,6 +87,7 @@ describe('the ledger tip hint', () => {
     const entry = { resellerId: seller.user.id, shopId: s.shop.id, orderId: new mongoose.Types.ObjectId(), kind: 'accrue' as const, role: 'reseller' as const, amount: 500, deltas: { pending: 500 }, idempotencyKey: `replay:${seller.user.id}` };
     expect((await appendEntry(entry)).created).toBe(true);
     forgetKnownTips();
+    await flushTipHints();
     await LedgerTipModel.deleteOne({ _id: `${seller.user.id}:${s.shop.id}` });
     const again = await appendEntry(entry);
     expect(again.created).toBe(false);
@@ -84,6 +99,7 @@ describe('the ledger tip hint', () => {
     const s = await buildSalesShop(app);
     const seller = await buildSeller(app, s);
     for (let i = 0; i < 2; i += 1) await sell(s, seller);
+    await flushTipHints();
     await LedgerTipModel.deleteOne({ _id: `${seller.user.id}:${s.shop.id}` });
     await backfillLedgerTips();
     expect(await tipOf(seller, s)).toBe(2);

@@ -4,6 +4,7 @@ import { LedgerEntryModel, type LedgerEntryDoc, type LedgerEntryFields } from '.
 import { LedgerTipModel } from '../../models/LedgerTip';
 import { withLocalQueue, withWriteLock } from '../../db/writeLock';
 import { ServiceUnavailableError, isDuplicateKeyError } from '../../lib/errors';
+import { raiseTipHint } from './tipHints';
 
 export const BUCKETS = ['pending', 'approved', 'available', 'reserved', 'paid'] as const;
 export type Bucket = (typeof BUCKETS)[number];
@@ -102,7 +103,7 @@ async function appendAt(account: Account, decide: (history: LedgerRow[]) => NewE
       } else {
         // That seat's successor was taken (another instance, or a hint left behind by a crash): read the tip.
         last = (await LedgerEntryModel.findOne({ resellerId, shopId }, { seq: 1 }).sort({ seq: -1 }).lean())?.seq ?? 0;
-        await raiseTip(tipId, last);
+        raiseTip(tipId, last);
       }
       const next = decide(history);
       if (!next) return { entry: null, created: false };
@@ -117,23 +118,18 @@ async function appendAt(account: Account, decide: (history: LedgerRow[]) => NewE
         if (existing) return { entry: existing, created: false };
         continue;
       }
-      await raiseTip(tipId, last + 1);
+      raiseTip(tipId, last + 1);
       return { entry, created: true };
     }
     throw new ServiceUnavailableError('BUSY', 'This balance is changing too often at once; please retry');
   });
 }
 
-/**
- * Raises the account's tip hint to `seq`, a seat that exists. `$max` never lowers it, and even a
- * lost update (FerretDB rewrites the document) leaves an existing seat ≤ the tip, so the hint stays
- * safe unlocked. Failures are ignored (two first upserts at once, a database hiccup after the entry
- * was stored): a stale hint only costs the next writer one tip read.
- */
-async function raiseTip(tipId: string, seq: number): Promise<void> {
+/** Raises the account's tip hint to `seq`, a seat that exists (written behind: tipHints). */
+function raiseTip(tipId: string, seq: number): void {
   if (seq < 1) return;
   tips.remember(tipId, seq);
-  await LedgerTipModel.updateOne({ _id: tipId }, { $max: { seq } }, { upsert: true }).catch(() => undefined);
+  raiseTipHint(tipId, seq);
 }
 
 /** Appends one entry at the account's next seat; the unique idempotency key makes a replay a no-op. */

@@ -178,45 +178,57 @@ export async function createOrder(deps: SalesDeps, req: OrderRequest): Promise<C
 
   await reserveStock(product._id, req.quantity);
   const orderId = new mongoose.Types.ObjectId();
-  let order: OrderDoc;
-  try {
-    order = await OrderModel.create({
-      _id: orderId,
-      shopId: shop._id,
-      productId: product._id,
-      productName: product.name,
-      quantity: req.quantity,
-      unitPrice,
-      total,
-      buyer: req.buyer,
-      status: 'pending',
-      source: req.source,
-      attribution: attribution
-        ? { resellerId: attribution.resellerId, linkId: attribution.linkId, code: attribution.code, via: attribution.via, segment, channel: attribution.channel }
-        : null,
-      flags: { selfReferral },
-      commission: lines.reduce((s, l) => s + l.amount, 0),
-      commissionLines: lines,
-      commissionBooked: !owesCommission,
-      reviewToken: crypto.randomBytes(18).toString('base64url'),
-      dedupeKey: req.dedupeKey ?? `order:${String(orderId)}`,
-      statusHistory: [{ status: 'pending', at: now, by: req.actorId ?? null }],
-    });
-  } catch (err) {
-    await restoreStock(product._id, req.quantity);
-    if (req.dedupeKey && isDuplicateKeyError(err)) {
-      const existing = await OrderModel.findOne({ dedupeKey: req.dedupeKey });
-      if (existing) return { order: await bookCommission(deps, existing, shop.timezone ?? 'Asia/Jakarta'), shop, product, created: false };
-    }
-    throw err;
-  }
   const timezone = shop.timezone ?? 'Asia/Jakarta';
+  /** The order stored, or (a replayed dedupe key that lost the race) the one stored before it. */
+  const insertOrder = async (): Promise<{ order: OrderDoc } | { existing: OrderDoc }> => {
+    try {
+      const order = await OrderModel.create({
+        _id: orderId,
+        shopId: shop._id,
+        productId: product._id,
+        productName: product.name,
+        quantity: req.quantity,
+        unitPrice,
+        total,
+        buyer: req.buyer,
+        status: 'pending',
+        source: req.source,
+        attribution: attribution
+          ? { resellerId: attribution.resellerId, linkId: attribution.linkId, code: attribution.code, via: attribution.via, segment, channel: attribution.channel }
+          : null,
+        flags: { selfReferral },
+        commission: lines.reduce((s, l) => s + l.amount, 0),
+        commissionLines: lines,
+        commissionBooked: !owesCommission,
+        reviewToken: crypto.randomBytes(18).toString('base64url'),
+        dedupeKey: req.dedupeKey ?? `order:${String(orderId)}`,
+        statusHistory: [{ status: 'pending', at: now, by: req.actorId ?? null }],
+      });
+      return { order };
+    } catch (err) {
+      await restoreStock(product._id, req.quantity);
+      if (req.dedupeKey && isDuplicateKeyError(err)) {
+        const existing = await OrderModel.findOne({ dedupeKey: req.dedupeKey });
+        if (existing) return { existing };
+      }
+      throw err;
+    }
+  };
+  let stored: { order: OrderDoc } | { existing: OrderDoc };
   if (!owesCommission) {
-    announceOrder(deps, order, timezone, undefined, 1);
-    return { order, shop, product, created: true };
+    stored = await insertOrder();
+    if ('order' in stored) announceOrder(deps, stored.order, timezone, undefined, 1);
+  } else {
+    // The ledger is written before anyone hears "201": an acknowledged sale always has its commission.
+    // The order's lock is taken before the order exists, so nobody can change it until its
+    // commission is booked and the booked flag flips without being read back.
+    stored = await withWriteLock(orderLockKey(orderId), async () => {
+      const inserted = await insertOrder();
+      return 'order' in inserted ? { order: await bookLocked(deps, inserted.order, timezone, true) } : inserted;
+    });
   }
-  // The ledger is written before anyone hears "201": an acknowledged sale always has its commission.
-  return { order: await bookCommission(deps, order, timezone), shop, product, created: true };
+  if ('existing' in stored) return { order: await bookCommission(deps, stored.existing, timezone), shop, product, created: false };
+  return { order: stored.order, shop, product, created: true };
 }
 
 /** The reseller's line and, when the team rule allows it, the upline's; never more than the sale is worth. */
@@ -265,13 +277,23 @@ async function commissionLines(
 
 /**
  * Makes sure the order's commission lines are in the ledger and the sale was announced — once.
- * The creator calls it right after the insert; a retry that finds the order (claim confirm,
+ * The creator books inside the lock it made the order under (bookLocked); a retry that finds the order (claim confirm,
  * conversion with a freed key), a transition and the stranded-order sweep call it too, so a crash
  * between "order stored" and "commission booked" converges instead of losing the commission.
  * Re-running is safe: ledger entries have unique keys and the booked flag flips once.
  */
 export async function bookCommission(deps: SalesDeps, order: OrderDoc, timezone: string): Promise<OrderDoc> {
   if (order.commissionBooked !== false) return order;
+  return bookLocked(deps, order, timezone, false);
+}
+
+const orderLockKey = (id: mongoose.Types.ObjectId): string => `order:${String(id)}`;
+
+/**
+ * Books `order`'s lines and flips its flag (under the order's lock, or inside it when `madeHere`:
+ * the caller created the order under the lock it still holds, so the flag is known to be unset).
+ */
+async function bookLocked(deps: SalesDeps, order: OrderDoc, timezone: string, madeHere: boolean): Promise<OrderDoc> {
   const lines: CommissionLine[] = (order.commissionLines ?? []).map((l) => ({
     role: l.role as CommissionLine['role'],
     resellerId: l.resellerId,
@@ -282,9 +304,15 @@ export async function bookCommission(deps: SalesDeps, order: OrderDoc, timezone:
     bonusBp: l.bonusBp ?? null,
   }));
   const entries = await accrueCommission(order, lines);
-  const flipped = await withWriteLock(`order:${String(order._id)}`, () =>
-    updateByIdIf<OrderFields>(OrderModel, order._id, { filter: { commissionBooked: false }, holds: (o) => o.commissionBooked === false, fields: { commissionBooked: 1 } }, { $set: { commissionBooked: true } }),
-  );
+  const flip = (): Promise<{ updated: boolean }> =>
+    updateByIdIf<OrderFields>(
+      OrderModel,
+      order._id,
+      { filter: { commissionBooked: false }, holds: (o) => o.commissionBooked === false, fields: { commissionBooked: 1 } },
+      { $set: { commissionBooked: true } },
+      madeHere ? { known: { commissionBooked: false } as OrderFields } : {},
+    );
+  const flipped = madeHere ? await flip() : await withWriteLock(orderLockKey(order._id), flip);
   order.commissionBooked = true;
   // Only the copy that flipped the flag announces, so dashboards count the sale once.
   if (flipped.updated) {
