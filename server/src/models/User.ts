@@ -5,6 +5,7 @@ const userSchema = new Schema(
   {
     name: { type: String, required: true },
     email: { type: String, required: true },
+    /** Fixed at registration, like uplineId: commands/auth/fixedContact remembers both without invalidation. */
     phone: { type: String, required: true },
     passwordHash: { type: String, required: true },
     role: { type: String, enum: ROLES, required: true },

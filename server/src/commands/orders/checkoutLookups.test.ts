@@ -4,6 +4,7 @@ import { buildSalesShop, buildSeller, buyer, checkout, earnings } from '../../..
 import { LinkModel, linkScopeKey } from '../../models/Link';
 import { MembershipModel } from '../../models/Membership';
 import { KeyPointerModel } from '../../models/KeyPointer';
+import { UserModel } from '../../models/User';
 import { forgetLinkCodeMemo } from '../links/linkByCode';
 import { forgetMembershipMemo } from '../memberships/membershipOf';
 
@@ -74,5 +75,16 @@ describe('checkout finds the referral by code without trusting what it remembers
     const typed = await app.http.post(`/api/v1/shops/${here.shop.id}/orders`).set(here.owner.auth).send({ productId: here.product.id, quantity: 1, buyer: buyer(), ref: seller.code });
     expect(typed.status).toBe(400);
     expect(typed.body.error.code).toBe('REFERRAL_CODE_UNKNOWN');
+  });
+
+  it('the reseller’s phone and upline, fixed at registration, are read once: a later sale by the same reseller reads no user and is still checked for self-referral', async () => {
+    const s = await buildSalesShop(app);
+    const seller = await buildSeller(app, s);
+    expect((await checkout(app, s.product.id, { ref: seller.code })).body.data.attribution).toMatchObject({ resellerId: seller.user.id });
+    const userReads = jest.spyOn(UserModel, 'findOne');
+    expect((await checkout(app, s.product.id, { ref: seller.code })).body.data.attribution).toMatchObject({ resellerId: seller.user.id });
+    const own = await checkout(app, s.product.id, { ref: seller.code, buyer: { ...buyer(), phone: seller.user.phone } });
+    expect(own.body.data.attribution).toBeNull();
+    expect(userReads).not.toHaveBeenCalled();
   });
 });

@@ -4,7 +4,7 @@ import { computeCommission, computeUplineCommission, type AttributionVia, type B
 import { ProductModel, type ProductDoc, type ProductFields } from '../../models/Product';
 import { ShopModel, type ShopDoc } from '../../models/Shop';
 import { LinkModel } from '../../models/Link';
-import { UserModel } from '../../models/User';
+import { fixedContactOf } from '../auth/fixedContact';
 import { OrderModel, type OrderDoc, type OrderFields } from '../../models/Order';
 import { withWriteLock } from '../../db/writeLock';
 import { updateByIdIf } from '../../db/guardedUpdate';
@@ -158,7 +158,7 @@ export async function createOrder(deps: SalesDeps, req: OrderRequest): Promise<C
   if (attribution) {
     const [approved, reseller] = await Promise.all([
       approvedSegment(shop._id, attribution.resellerId),
-      UserModel.findById(attribution.resellerId, { phone: 1, uplineId: 1 }).lean(),
+      fixedContactOf(attribution.resellerId),
     ]);
     segment = approved;
     uplineId = reseller?.uplineId ?? null;
@@ -264,7 +264,7 @@ async function commissionLines(
   // check on product rules counts the product's uplineBp, so that is the one that may be paid).
   const uplineBp = productRules ? (productRules.uplineBp ?? 0) : (shop.commission?.uplineBp ?? 0);
   if (uplineBp <= 0 || !uplineId || uplineId.equals(resellerId)) return lines;
-  const upline = await UserModel.findById(uplineId, { phone: 1 }).lean();
+  const upline = await fixedContactOf(uplineId);
   // The upline buying through their downline's link earns no override either.
   if (!upline || upline.phone === req.buyer.phone || req.buyerUserId === String(uplineId)) return lines;
   // The team reward pays for selling: an approved member with a fulfilled own sale this calendar month (shop time).
