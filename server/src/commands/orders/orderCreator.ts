@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import mongoose from 'mongoose';
-import { computeCommission, computeUplineCommission, type AttributionVia, type BuyerInput, type CommissionRuleSet, type OrderSource, type Segment } from '@tular/shared';
-import { ProductModel, type ProductDoc, type ProductFields } from '../../models/Product';
-import { ShopModel, type ShopDoc } from '../../models/Shop';
+import { DEFAULT_ATTRIBUTION_DAYS, DEFAULT_COMMISSION, DEFAULT_TIMEZONE, computeCommission, computeUplineCommission, type AttributionVia, type BuyerInput, type CommissionRuleSet, type OrderSource, type Segment } from '@tular/shared';
+import { ProductModel, type ProductFields } from '../../models/Product';
+import { ShopModel, type ShopFields } from '../../models/Shop';
 import { LinkModel } from '../../models/Link';
 import { fixedContactOf } from '../auth/fixedContact';
 import { OrderModel, type OrderDoc, type OrderFields } from '../../models/Order';
@@ -43,10 +43,35 @@ export interface OrderRequest {
   now?: Date;
 }
 
+/** Product and shop as read for a sale (plain objects: nothing here writes them back). */
+export type ProductRow = ProductFields & { _id: mongoose.Types.ObjectId };
+export type ShopRow = ShopFields & { _id: mongoose.Types.ObjectId };
+
+/**
+ * Read without hydrating (a sale reads them and never saves them), so the schema defaults a stored
+ * document may lack are filled here, as a hydrated read would fill them.
+ */
+async function saleProduct(id: string): Promise<ProductRow | null> {
+  const row = await ProductModel.findById(id).lean<ProductRow>();
+  return row && { ...row, active: row.active ?? true };
+}
+
+async function saleShop(id: mongoose.Types.ObjectId): Promise<ShopRow | null> {
+  const row = await ShopModel.findById(id).lean<ShopRow>();
+  return (
+    row && {
+      ...row,
+      timezone: row.timezone ?? DEFAULT_TIMEZONE,
+      attributionDays: row.attributionDays ?? DEFAULT_ATTRIBUTION_DAYS,
+      commission: row.commission ?? structuredClone(DEFAULT_COMMISSION),
+    }
+  );
+}
+
 export interface CreatedOrder {
   order: OrderDoc;
-  shop: ShopDoc;
-  product: ProductDoc;
+  shop: ShopRow;
+  product: ProductRow;
   /** false when the dedupe key already had an order: this is that order (its commission booked now if a crash had left it unbooked). */
   created: boolean;
 }
@@ -59,7 +84,7 @@ interface ResolvedAttribution {
   channel: string | null;
 }
 
-async function findReferral(req: OrderRequest, shop: ShopDoc, now: Date): Promise<ResolvedAttribution | null> {
+async function findReferral(req: OrderRequest, shop: ShopRow, now: Date): Promise<ResolvedAttribution | null> {
   if (req.claimResellerId) {
     return { resellerId: new mongoose.Types.ObjectId(req.claimResellerId), linkId: null, code: null, via: 'claim', channel: null };
   }
@@ -90,7 +115,7 @@ async function findReferral(req: OrderRequest, shop: ShopDoc, now: Date): Promis
   return null;
 }
 
-type StoredRules = ShopDoc['commission'] | null | undefined;
+type StoredRules = ShopFields['commission'] | null | undefined;
 
 /** Stored rules (a Mongoose subdocument) as the pure calculator reads them. */
 function toRuleSet(stored: StoredRules): CommissionRuleSet | null {
@@ -137,9 +162,9 @@ export async function restoreStock(productId: mongoose.Types.ObjectId, quantity:
  */
 export async function createOrder(deps: SalesDeps, req: OrderRequest): Promise<CreatedOrder> {
   const now = req.now ?? new Date();
-  const product = await ProductModel.findById(req.productId);
+  const product = await saleProduct(req.productId);
   if (!product || (req.shopId && String(product.shopId) !== req.shopId)) throw new NotFoundError('Product', 'PRODUCT_NOT_FOUND');
-  const shop = await ShopModel.findById(product.shopId);
+  const shop = await saleShop(product.shopId);
   if (!shop) throw new NotFoundError('Shop', 'SHOP_NOT_FOUND');
 
   if (req.dedupeKey) {
@@ -233,8 +258,8 @@ export async function createOrder(deps: SalesDeps, req: OrderRequest): Promise<C
 
 /** The reseller's line and, when the team rule allows it, the upline's; never more than the sale is worth. */
 async function commissionLines(
-  shop: ShopDoc,
-  product: ProductDoc,
+  shop: ShopRow,
+  product: ProductRow,
   seller: { id: mongoose.Types.ObjectId; segment: Segment; uplineId: mongoose.Types.ObjectId | null },
   req: OrderRequest,
   unitPrice: number,
