@@ -75,7 +75,11 @@ export async function withWriteLock<T>(key: string, fn: () => Promise<T>): Promi
     try {
       return await fn();
     } finally {
-      await locks().deleteOne({ _id: key, owner: token });
+      // A release that fails (a database hiccup) must not turn work that was done into an error:
+      // the lease runs out on its own within LEASE_MS, and until then others wait as for a slow holder.
+      await locks()
+        .deleteOne({ _id: key, owner: token })
+        .catch(() => undefined);
     }
   });
 }

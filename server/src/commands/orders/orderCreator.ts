@@ -247,10 +247,19 @@ export async function createOrder(deps: SalesDeps, req: OrderRequest): Promise<C
     // The ledger is written before anyone hears "201": an acknowledged sale always has its commission.
     // The order's lock is taken before the order exists, so nobody can change it until its
     // commission is booked and the booked flag flips without being read back.
-    stored = await withWriteLock(orderLockKey(orderId), async () => {
-      const inserted = await insertOrder();
-      return 'order' in inserted ? { order: await bookLocked(deps, inserted.order, timezone, true) } : inserted;
-    });
+    let inserting = false;
+    try {
+      stored = await withWriteLock(orderLockKey(orderId), async () => {
+        inserting = true;
+        const inserted = await insertOrder();
+        return 'order' in inserted ? { order: await bookLocked(deps, inserted.order, timezone, true) } : inserted;
+      });
+    } catch (err) {
+      // The lock could not be taken (busy, database down): no order was stored, so the units go back.
+      // (Past the insert, insertOrder gave them back itself, or the order holds them.)
+      if (!inserting) await restoreStock(product._id, req.quantity);
+      throw err;
+    }
   }
   if ('existing' in stored) return { order: await bookCommission(deps, stored.existing, timezone), shop, product, created: false };
   return { order: stored.order, shop, product, created: true };

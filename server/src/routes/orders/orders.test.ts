@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { mongo } from 'mongoose';
 import { useTestDatabase, buildTestApp, type TestApp } from '../../../test/harness';
 import * as writeLock from '../../db/writeLock';
 import { buildReseller, joinShop } from '../../../test/factories';
@@ -10,6 +11,7 @@ import { runOnce } from '../../jobs/holdReleaser';
 import { bookStrandedOrders } from '../../commands/orders/orderCreator';
 import { transitionOrder } from '../../commands/orders/orderTransitioner';
 import { monthRange } from '../../rollups/buckets';
+import { ServiceUnavailableError } from '../../lib/errors';
 
 useTestDatabase();
 let app: TestApp;
@@ -109,6 +111,41 @@ describe('POST /checkout', () => {
     expect(await earnings(app, seller, s.shop.id)).toMatchObject({ pending: 3_500 });
     expect(await LedgerEntryModel.countDocuments({ orderId: order._id })).toBe(1);
     expect((await OrderModel.findById(order._id).lean())!.commissionBooked).toBe(true);
+  });
+
+  it('a checkout that cannot take its order’s lock stores nothing and gives its units back', async () => {
+    const s = await buildSalesShop(app);
+    const seller = await buildSeller(app, s);
+    const real = writeLock.withWriteLock;
+    jest
+      .spyOn(writeLock, 'withWriteLock')
+      .mockImplementation(<T>(key: string, fn: () => Promise<T>): Promise<T> => (key.startsWith('order:') ? Promise.reject(new ServiceUnavailableError('BUSY', 'The record is busy; please retry')) : real(key, fn)));
+    const res = await checkout(app, s.product.id, { quantity: 2, ref: seller.code });
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('BUSY');
+    expect(await stockOf(s.product.id)).toBe(100);
+    expect(await OrderModel.countDocuments({ shopId: s.shop.id })).toBe(0);
+    expect(await earnings(app, seller, s.shop.id)).toMatchObject({ pending: 0 });
+  });
+
+  it('a lock whose release fails (a database hiccup) does not fail the sale it guarded', async () => {
+    const s = await buildSalesShop(app);
+    const seller = await buildSeller(app, s);
+    const original = mongo.Collection.prototype.deleteOne;
+    let failed = 0;
+    jest.spyOn(mongo.Collection.prototype, 'deleteOne').mockImplementation(function (this: mongo.Collection, ...args: Parameters<typeof original>) {
+      if (this.collectionName === '_write_locks' && failed < 2) {
+        failed += 1;
+        return Promise.reject(new Error('connection reset'));
+      }
+      return original.apply(this, args);
+    } as typeof original);
+    const res = await checkout(app, s.product.id, { quantity: 2, ref: seller.code });
+    expect(res.status).toBe(201);
+    expect(await stockOf(s.product.id)).toBe(98);
+    expect(await earnings(app, seller, s.shop.id)).toMatchObject({ pending: 3_500 });
+    // Where writes are locked (FerretDB), both releases failed and the leases run out on their own.
+    expect(failed).toBe(writeLock.writesAreSerialized() ? 2 : 0);
   });
 
   it('an order whose booking crashed gets its commission before a transition moves it', async () => {
