@@ -134,7 +134,7 @@ async function main(): Promise<boolean> {
 
 class StepTimeout extends Error {}
 
-/** The per-benchmark limit: BENCH_STEP_TIMEOUT, else generous for the configured durations (defaults: 436 s). */
+/** The per-benchmark limit: BENCH_STEP_TIMEOUT, else generous for the configured durations (defaults: 696 s). */
 function stepTimeoutSeconds(): number {
   if (benchConfig.stepTimeout > 0) return benchConfig.stepTimeout;
   return Math.round(180 + 8 * (benchConfig.warmup + benchConfig.rounds * benchConfig.duration) + benchConfig.flushTimeout);

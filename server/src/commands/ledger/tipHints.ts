@@ -8,10 +8,11 @@ const CHUNK = 32;
 /**
  * Tip hints (LedgerTip) written behind the ledger: an append raises its account's hint here and the
  * hints raised within DELAY_MS go out together, one `$max` upsert per account in one command, instead
- * of an update command after every entry (on FerretDB an update costs about two inserts). A hint is
+ * of an update command after every entry (on FerretDB an update costs 1.2–1.6 inserts, measured). A hint is
  * only ever raised to a seat that is stored, so a late or lost one is what the writer already allows
  * for: the next writer of that account on another instance (or after a crash) inserts at a taken
- * seat and reads the true tip. Flushed at shutdown.
+ * seat and reads the true tip. `$max` never lowers a hint, and even a lost update (FerretDB rewrites
+ * the document) leaves an existing seat ≤ the tip, so the hints need no lock. Flushed at shutdown.
  */
 class TipHints {
   private pending = new Map<string, number>();
