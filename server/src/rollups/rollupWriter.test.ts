@@ -74,6 +74,35 @@ describe('RollupWriter', () => {
     }
   });
 
+  it('links of one product count in the product’s, segment’s and channel’s buckets together, in the right hour across an hour change', async () => {
+    const shopId = '3'.repeat(24);
+    const writer = new RollupWriter({ intervalMs: 0 });
+    const click = (linkId: string, resellerId: string, iso: string): void =>
+      writer.add({ shopId, timezone: TZ, at: new Date(iso), productId: 'p1', resellerId, linkId, segment: 'follower', channel: 'whatsapp', counts: { clicks: 1 } });
+    // Far-future hours (the bucket memo only moves forward): 10:05 and 11:01 UTC are 17 and 18 in Jakarta.
+    click('l1', 'r1', '2031-03-01T10:05:00Z');
+    click('l2', 'r2', '2031-03-01T10:06:00Z');
+    click('l1', 'r1', '2031-03-01T11:01:00Z');
+    click('l2', 'r2', '2031-03-01T11:02:00Z');
+    click('l2', 'r2', '2031-03-01T11:03:00Z');
+    await writer.flush();
+    for (const scope of ['product', 'segment', 'channel'] as const) {
+      const hours = await readRollups({ scope, shopId, granularity: 'hour' });
+      expect(hours.map((h) => [h.period, h.clicks]).sort()).toEqual([
+        ['2031-03-01T17', 2],
+        ['2031-03-01T18', 3],
+      ]);
+      expect((await readRollups({ scope, shopId, granularity: 'day' })).map((d) => [d.period, d.clicks])).toEqual([['2031-03-01', 5]]);
+    }
+    const links = await readRollups({ scope: 'link', shopId, granularity: 'hour' });
+    expect(links.map((h) => [h.key, h.period, h.clicks]).sort()).toEqual([
+      ['l1', '2031-03-01T17', 1],
+      ['l1', '2031-03-01T18', 1],
+      ['l2', '2031-03-01T17', 1],
+      ['l2', '2031-03-01T18', 2],
+    ]);
+  });
+
   it('two writers racing on the same buckets lose nothing (each writes its own documents)', async () => {
     const shopId = 'b'.repeat(24);
     const a = new RollupWriter({ intervalMs: 0 });

@@ -177,6 +177,7 @@ export class RollupWriter {
   private bufferEpoch = 0;
   private linkMemo = new Map<string, LinkMemo>();
   private shopSlots = new Map<string, { buckets: [Bucket, Bucket]; slots: Slot[]; tally: LiveTally }>();
+  private shared = new Map<string, { buckets: [Bucket, Bucket]; slots: [Slot, Slot] }>();
   private tallies = new Map<string, LiveTally>();
   /** Bumped by every add that counts something: the version of the tallies and of the stored `liveV`. */
   private seq = 0;
@@ -284,13 +285,13 @@ export class RollupWriter {
       return memo.entries;
     }
     const slots: Slot[] = [];
+    if (fact.productId) slots.push(...this.sharedSlots(fact.shopId, 'product', fact.productId, buckets));
     for (const bucket of buckets) {
-      if (fact.productId) slots.push(this.slot(fact.shopId, 'product', fact.productId, bucket));
       if (fact.resellerId) slots.push(this.slot(fact.shopId, 'reseller', fact.resellerId, bucket));
       if (fact.linkId) slots.push(this.slot(fact.shopId, 'link', fact.linkId, bucket));
-      if (fact.segment) slots.push(this.slot(fact.shopId, 'segment', fact.segment, bucket));
-      if (fact.channel) slots.push(this.slot(fact.shopId, 'channel', fact.channel, bucket));
     }
+    if (fact.segment) slots.push(...this.sharedSlots(fact.shopId, 'segment', fact.segment, buckets));
+    if (fact.channel) slots.push(...this.sharedSlots(fact.shopId, 'channel', fact.channel, buckets));
     const entries = slots.map((slot) => this.entryAt(this.buffer, slot));
     if (fact.linkId) {
       if (this.linkMemo.size >= 100_000) this.linkMemo.clear();
@@ -307,6 +308,23 @@ export class RollupWriter {
       });
     }
     return entries;
+  }
+
+  /**
+   * The hour and day slots of a scope many links of a shop share (its product, segment and channel),
+   * made once per bucket pair: when the hour turns, every active link
+   * rebuilds its memo, and without this each built its own copies of these slots and their document
+   * ids — a burst of young garbage at the top of every hour and after every start.
+   */
+  private sharedSlots(shopId: string, scope: RollupScope, key: string, buckets: [Bucket, Bucket]): [Slot, Slot] {
+    const id = `${shopId}|${scope}|${key}`;
+    let memo = this.shared.get(id);
+    if (!memo || memo.buckets !== buckets) {
+      if (this.shared.size >= 100_000) this.shared.clear();
+      memo = { buckets, slots: [this.slot(shopId, scope, key, buckets[0]), this.slot(shopId, scope, key, buckets[1])] };
+      this.shared.set(id, memo);
+    }
+    return memo.slots;
   }
 
   private slot(shopId: string, scope: RollupScope, key: string, bucket: Bucket): Slot {
