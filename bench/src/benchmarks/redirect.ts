@@ -107,9 +107,10 @@ export async function benchRedirect(tular: Child, bare: Child, codes: string[]):
     const cpu0 = cpuSeconds(proc.pid);
     const run = onRun(await runFixedLoad({ ...common, url, amount: amount(warmRps), maxSeconds }), true);
     const cpu1 = cpuSeconds(proc.pid);
-    const cpu = cpu0 !== null && cpu1 !== null && run.total > 0 ? cpu1 - cpu0 : null;
-    const us = cpu === null ? undefined : (cpu * 1e6) / run.total;
-    if (cpu !== null && us !== undefined) {
+    let us: number | undefined;
+    if (cpu0 !== null && cpu1 !== null && run.total > 0) {
+      const cpu = cpu1 - cpu0;
+      us = (cpu * 1e6) / run.total;
       (cpuUsPerRequest[url] ??= []).push(us);
       // Over the run's own span (first request to last answer), not the generator's start-up and stop.
       (cpuShare[url] ??= []).push((100 * cpu) / run.seconds);

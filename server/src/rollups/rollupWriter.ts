@@ -242,7 +242,7 @@ export class RollupWriter {
     let memo = this.shopSlots.get(shopId);
     if (!memo || memo.buckets !== buckets) {
       if (this.shopSlots.size >= 100_000) this.shopSlots.clear();
-      memo = { buckets, slots: buckets.map((bucket) => this.slot(shopId, 'shop', shopId, bucket)), tally: this.tallyFor(shopId, buckets[1]) };
+      memo = { buckets, slots: this.sharedSlots(shopId, 'shop', shopId, buckets), tally: this.tallyFor(shopId, buckets[1]) };
       this.shopSlots.set(shopId, memo);
     }
     return memo;
@@ -311,10 +311,10 @@ export class RollupWriter {
   }
 
   /**
-   * The hour and day slots of a scope many links of a shop share (its product, segment and channel),
-   * made once per bucket pair: when the hour turns, every active link
-   * rebuilds its memo, and without this each built its own copies of these slots and their document
-   * ids — a burst of young garbage at the top of every hour and after every start.
+   * The hour and day slots of a scope many links of a shop share (the shop itself, its product,
+   * segment and channel), made once per bucket pair: when the hour turns, every active link rebuilds
+   * its memo, and without this each built its own copies of these slots and their document ids — a
+   * burst of young garbage at the top of every hour and after every start.
    */
   private sharedSlots(shopId: string, scope: RollupScope, key: string, buckets: [Bucket, Bucket]): [Slot, Slot] {
     const id = `${shopId}|${scope}|${key}`;

@@ -103,7 +103,7 @@ async function findReferral(req: OrderRequest, shop: ShopRow, now: Date): Promis
   }
   const c = req.cookie;
   if (c && c.shopId === String(shop._id)) {
-    const windowMs = (shop.attributionDays ?? 7) * DAY_MS;
+    const windowMs = shop.attributionDays * DAY_MS;
     const age = now.getTime() - c.clickedAt.getTime();
     if (age >= 0 && age <= windowMs) {
       // The cookie outlives a switch-off (it was set while the link was on), so check the link now.
@@ -170,7 +170,7 @@ export async function createOrder(deps: SalesDeps, req: OrderRequest): Promise<C
   if (req.dedupeKey) {
     // Before the "still on sale" checks: a retry finishes a recorded sale even if the product was withdrawn since.
     const existing = await OrderModel.findOne({ dedupeKey: req.dedupeKey });
-    if (existing) return { order: await bookCommission(deps, existing, shop.timezone ?? 'Asia/Jakarta'), shop, product, created: false };
+    if (existing) return { order: await bookCommission(deps, existing, shop.timezone), shop, product, created: false };
   }
   if (!product.active) throw new NotFoundError('Product', 'PRODUCT_NOT_FOUND');
   if (shop.active === false) throw new NotFoundError('Shop', 'SHOP_NOT_FOUND');
@@ -203,7 +203,7 @@ export async function createOrder(deps: SalesDeps, req: OrderRequest): Promise<C
 
   await reserveStock(product._id, req.quantity);
   const orderId = new mongoose.Types.ObjectId();
-  const timezone = shop.timezone ?? 'Asia/Jakarta';
+  const timezone = shop.timezone;
   /** The order stored, or (a replayed dedupe key that lost the race) the one stored before it. */
   const insertOrder = async (): Promise<{ order: OrderDoc } | { existing: OrderDoc }> => {
     try {
@@ -275,7 +275,7 @@ async function commissionLines(
   now: Date,
 ): Promise<CommissionLine[]> {
   const { id: resellerId, segment, uplineId } = seller;
-  const month = monthRange(now, shop.timezone ?? 'Asia/Jakarta');
+  const month = monthRange(now, shop.timezone);
   const productRules = toRuleSet(product.commission);
   const rules = toRuleSet(shop.commission) ?? { type: 'percent', bySegment: { buzzer: 0, influencer: 0, follower: 0 } };
   // The month's sales only pick a volume tier: without tiers there is nothing to read them for.
