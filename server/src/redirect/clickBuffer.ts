@@ -20,6 +20,11 @@ export interface ClickBufferOptions {
   /** Past this many buffered raw events (the database is down or too slow), raw events are shed; their counts are kept. */
   highWater?: number;
   maxBackoffMs?: number;
+  /**
+   * How long shutdown keeps writing raw events (10 s): past it, what is left is reported as not stored
+   * — the database stayed down, or it is so far behind that the whole backlog would outlast the stop.
+   */
+  shutdownBudgetMs?: number;
 }
 
 export interface ClickBufferStats {
@@ -31,7 +36,7 @@ export interface ClickBufferStats {
   shed: number;
   /** Failed insert attempts that were retried. */
   retries: number;
-  /** Raw events still unwritten when shutdown gave up (the database stayed down); logged as an error. */
+  /** Raw events still unwritten when shutdown gave up (the database stayed down or far behind); logged as an error. */
   lost: number;
 }
 
@@ -160,8 +165,11 @@ export class ClickBuffer {
     await this.running;
   }
 
-  /** Shutdown: stop the timer and flush, retrying for at most `timeoutMs` while the database is away. */
-  async close(timeoutMs = 10_000): Promise<void> {
+  /**
+   * Shutdown: stop the timer and write what is buffered for at most `timeoutMs` (retrying while the
+   * database is away); a batch under way when the budget ends is finished, the rest is reported.
+   */
+  async close(timeoutMs = this.opts.shutdownBudgetMs ?? 10_000): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.closing = true;
@@ -170,7 +178,7 @@ export class ClickBuffer {
     const left = this.queue.length + this.inflight.length;
     if (left > 0) {
       this.counters.lost += left;
-      this.opts.logger.error({ lost: left, stats: this.stats() }, 'shutdown: the database stayed unavailable; raw click events were not stored');
+      this.opts.logger.error({ lost: left, stats: this.stats() }, 'shutdown: raw click events were not stored in time (the database was unavailable or too far behind); their counts are in the rollups');
     } else {
       const stats = this.stats();
       // Shed events are counted but their raw rows are gone: say so where operators look (warn).
@@ -195,6 +203,8 @@ export class ClickBuffer {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
+      // A database that works but is far behind would keep a stopping process writing for minutes.
+      if (this.closing && Date.now() > this.giveUpAt) return;
       // Built once per batch: a retry sends the same `_id`s.
       this.inflight = this.queue.take().map((click) => click.toRecord());
       for (;;) {

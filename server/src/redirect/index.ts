@@ -57,7 +57,7 @@ export interface RedirectHandler {
 
 export interface RedirectOptions {
   /** Overrides for tests and the benchmark. */
-  clickBuffer?: { intervalMs?: number; batchSize?: number; highWater?: number; maxBackoffMs?: number };
+  clickBuffer?: { intervalMs?: number; batchSize?: number; highWater?: number; maxBackoffMs?: number; shutdownBudgetMs?: number };
   cache?: { maxEntries?: number; ttlMs?: number; negativeTtlMs?: number };
 }
 
@@ -276,6 +276,8 @@ export function createRedirect(deps: AppDeps, options: RedirectOptions = {}): Re
   }
 
   lifecycle.onShutdown('click buffer', async () => {
+    // Counters first: they are the source of truth, and raw events may use up the rest of the budget.
+    await deps.rollups.flush().catch((err: unknown) => logger.warn({ err }, 'rollup flush before the raw click drain failed; the rollup writer retries'));
     await clicks.close();
     await cache.close();
   });
