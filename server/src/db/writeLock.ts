@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import mongoose from 'mongoose';
 import { ServiceUnavailableError } from '../lib/errors';
+import { deleteOneGrouped, insertGrouped } from './groupCommit';
 
 /**
  * FerretDB v1 applies an update by reading the matching document, changing it in Go and writing it
@@ -33,14 +34,16 @@ interface LockDoc {
   owner: string;
   expiresAt: Date;
 }
-const locks = (): mongoose.mongo.Collection<LockDoc> => mongoose.connection.db!.collection<LockDoc>('_write_locks');
+const LOCKS = '_write_locks';
+const locks = (): mongoose.mongo.Collection<LockDoc> => mongoose.connection.db!.collection<LockDoc>(LOCKS);
 
 async function acquireLease(key: string): Promise<string> {
   const token = `${OWNER}:${crypto.randomBytes(4).toString('hex')}`;
   const deadline = Date.now() + WAIT_MS;
   for (let attempt = 0; ; attempt += 1) {
     try {
-      await locks().insertOne({ _id: key, owner: token, expiresAt: new Date(Date.now() + LEASE_MS) });
+      // Group commit: concurrent writers' leases (other keys) share one insert command.
+      await insertGrouped(LOCKS, { _id: key, owner: token, expiresAt: new Date(Date.now() + LEASE_MS) });
       return token;
     } catch (err) {
       if ((err as { code?: number }).code !== 11000) throw err;
@@ -77,9 +80,7 @@ export async function withWriteLock<T>(key: string, fn: () => Promise<T>): Promi
     } finally {
       // A release that fails (a database hiccup) must not turn work that was done into an error:
       // the lease runs out on its own within LEASE_MS, and until then others wait as for a slow holder.
-      await locks()
-        .deleteOne({ _id: key, owner: token })
-        .catch(() => undefined);
+      await deleteOneGrouped(LOCKS, { _id: key, owner: token }).catch(() => undefined);
     }
   });
 }

@@ -3,6 +3,7 @@ import type { LedgerKind } from '@tular/shared';
 import { LedgerEntryModel, type LedgerEntryDoc, type LedgerEntryFields } from '../../models/LedgerEntry';
 import { LedgerTipModel } from '../../models/LedgerTip';
 import { withLocalQueue, withWriteLock } from '../../db/writeLock';
+import { insertNew } from '../../db/groupCommit';
 import { ServiceUnavailableError, isDuplicateKeyError } from '../../lib/errors';
 import { raiseTipHint } from './tipHints';
 
@@ -110,7 +111,7 @@ async function appendAt(account: Account, decide: (history: LedgerRow[]) => NewE
       if (String(next.resellerId) !== resellerId || String(next.shopId) !== shopId) throw new Error('ledger entry written to another account');
       let entry: LedgerEntryDoc;
       try {
-        entry = await LedgerEntryModel.create({ ...next, seq: last + 1 });
+        entry = await insertNew(new LedgerEntryModel({ ...next, seq: last + 1 }));
       } catch (err) {
         if (!isDuplicateKeyError(err)) throw err;
         // Which unique index refused it? FerretDB does not say, so ask the idempotency key.

@@ -8,6 +8,7 @@ import { fixedContactOf } from '../auth/fixedContact';
 import { OrderModel, type OrderDoc, type OrderFields } from '../../models/Order';
 import { withWriteLock } from '../../db/writeLock';
 import { updateByIdIf } from '../../db/guardedUpdate';
+import { insertNew } from '../../db/groupCommit';
 import { BadRequestError, ConflictError, NotFoundError, isDuplicateKeyError } from '../../lib/errors';
 import { monthRange } from '../../rollups/buckets';
 import { findLinkByCode } from '../links/linkByCode';
@@ -207,7 +208,7 @@ export async function createOrder(deps: SalesDeps, req: OrderRequest): Promise<C
   /** The order stored, or (a replayed dedupe key that lost the race) the one stored before it. */
   const insertOrder = async (): Promise<{ order: OrderDoc } | { existing: OrderDoc }> => {
     try {
-      const order = await OrderModel.create({
+      const order = await insertNew(new OrderModel({
         _id: orderId,
         shopId: shop._id,
         productId: product._id,
@@ -228,7 +229,7 @@ export async function createOrder(deps: SalesDeps, req: OrderRequest): Promise<C
         reviewToken: crypto.randomBytes(18).toString('base64url'),
         dedupeKey: req.dedupeKey ?? `order:${String(orderId)}`,
         statusHistory: [{ status: 'pending', at: now, by: req.actorId ?? null }],
-      });
+      }));
       return { order };
     } catch (err) {
       await restoreStock(product._id, req.quantity);

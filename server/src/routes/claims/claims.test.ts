@@ -7,6 +7,7 @@ import { ClaimModel } from '../../models/Claim';
 import { LedgerEntryModel } from '../../models/LedgerEntry';
 import { ProductModel } from '../../models/Product';
 import * as writeLock from '../../db/writeLock';
+import { beforeNextInsert, failNextInsert } from '../../../test/interceptedWrites';
 
 useTestDatabase();
 let app: TestApp;
@@ -80,7 +81,7 @@ describe('sale claims', () => {
     const s = await buildSalesShop(app, {}, { stock: 10 });
     const seller = await buildSeller(app, s);
     const id = await newClaim(seller, s.product.id, 2);
-    jest.spyOn(LedgerEntryModel, 'create').mockImplementationOnce((() => Promise.reject(new Error('ledger unavailable'))) as never);
+    failNextInsert(LedgerEntryModel as never);
     const first = await app.http.patch(`/api/v1/claims/${id}`).set(s.owner.auth).send({ status: 'confirmed' });
     expect(first.status).toBe(500);
     // The decision stands (a reject now is refused); only the order's booking is unfinished.
@@ -99,13 +100,11 @@ describe('sale claims', () => {
     const s = await buildSalesShop(app, {}, { stock: 10 });
     const seller = await buildSeller(app, s);
     const id = await newClaim(seller, s.product.id, 3);
-    const create = OrderModel.create.bind(OrderModel);
     let rejectStatus = 0;
     // The reject runs to its end at the worst moment: stock reserved, order not yet stored.
-    jest.spyOn(OrderModel, 'create').mockImplementationOnce((async (...args: Parameters<typeof create>) => {
+    beforeNextInsert(OrderModel as never, async () => {
       rejectStatus = (await app.http.patch(`/api/v1/claims/${id}`).set(s.owner.auth).send({ status: 'rejected' })).status;
-      return create(...args);
-    }) as never);
+    });
     const confirm = await app.http.patch(`/api/v1/claims/${id}`).set(s.owner.auth).send({ status: 'confirmed' });
     expect(rejectStatus).toBe(409);
     expect(confirm.status).toBe(200);

@@ -4,6 +4,7 @@ import { signConversion } from '../../commands/conversions/conversionSecrets';
 import { OrderModel } from '../../models/Order';
 import { LedgerEntryModel } from '../../models/LedgerEntry';
 import { ConversionSecretModel } from '../../models/ConversionSecret';
+import { failNextInsert } from '../../../test/interceptedWrites';
 
 useTestDatabase();
 let app: TestApp;
@@ -143,7 +144,7 @@ describe('POST /conversions', () => {
     const raw = JSON.stringify({ productId: s.product.id, quantity: 2, buyer: buyer(), ref: seller.code });
     const headers = signed(raw, 'crash-once', secret);
     // The ledger write fails once, after the order was stored.
-    jest.spyOn(LedgerEntryModel, 'create').mockImplementationOnce((() => Promise.reject(new Error('ledger unavailable'))) as never);
+    failNextInsert(LedgerEntryModel as never);
     const first = await send(raw, headers);
     expect(first.status).toBe(500);
     expect(await OrderModel.countDocuments({ shopId: s.shop.id })).toBe(1);

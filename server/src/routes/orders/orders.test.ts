@@ -1,5 +1,4 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mongo } from 'mongoose';
 import { useTestDatabase, buildTestApp, type TestApp } from '../../../test/harness';
 import * as writeLock from '../../db/writeLock';
 import { buildReseller, joinShop } from '../../../test/factories';
@@ -12,6 +11,8 @@ import { bookStrandedOrders } from '../../commands/orders/orderCreator';
 import { transitionOrder } from '../../commands/orders/orderTransitioner';
 import { monthRange } from '../../rollups/buckets';
 import { ServiceUnavailableError } from '../../lib/errors';
+import { failNextInsert } from '../../../test/interceptedWrites';
+import * as groupCommit from '../../db/groupCommit';
 
 useTestDatabase();
 let app: TestApp;
@@ -24,7 +25,7 @@ const MINUTE = 60_000;
 afterEach(() => jest.restoreAllMocks());
 /** The ledger write fails once, after the order was stored (a crash between the two). */
 const failNextLedgerWrite = (): void => {
-  jest.spyOn(LedgerEntryModel, 'create').mockImplementationOnce((() => Promise.reject(new Error('ledger unavailable'))) as never);
+  failNextInsert(LedgerEntryModel as never);
 };
 const stockOf = async (productId: string): Promise<number> => (await ProductModel.findById(productId).lean())!.stock;
 
@@ -131,15 +132,15 @@ describe('POST /checkout', () => {
   it('a lock whose release fails (a database hiccup) does not fail the sale it guarded', async () => {
     const s = await buildSalesShop(app);
     const seller = await buildSeller(app, s);
-    const original = mongo.Collection.prototype.deleteOne;
+    const original = groupCommit.deleteOneGrouped;
     let failed = 0;
-    jest.spyOn(mongo.Collection.prototype, 'deleteOne').mockImplementation(function (this: mongo.Collection, ...args: Parameters<typeof original>) {
-      if (this.collectionName === '_write_locks' && failed < 2) {
+    jest.spyOn(groupCommit, 'deleteOneGrouped').mockImplementation((collection, filter) => {
+      if (collection === '_write_locks' && failed < 2) {
         failed += 1;
         return Promise.reject(new Error('connection reset'));
       }
-      return original.apply(this, args);
-    } as typeof original);
+      return original(collection, filter);
+    });
     const res = await checkout(app, s.product.id, { quantity: 2, ref: seller.code });
     expect(res.status).toBe(201);
     expect(await stockOf(s.product.id)).toBe(98);

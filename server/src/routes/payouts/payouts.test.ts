@@ -7,6 +7,7 @@ import { runOnce } from '../../jobs/holdReleaser';
 import { appendEntry } from '../../commands/ledger/ledgerWriter';
 import { REQUESTING_GRACE_MS, reconcilePayouts, reserveKey } from '../../commands/payouts/payoutReconciler';
 import type { PayoutChanged } from '../../events/bus';
+import { failNextInsert } from '../../../test/interceptedWrites';
 
 useTestDatabase();
 let app: TestApp;
@@ -247,7 +248,7 @@ describe('a payout request that dies half-way', () => {
 
   it('before the reserve was booked: nothing moved, and once the grace is over the request is discarded for good', async () => {
     const { s, seller } = await sellerWithAvailable(1);
-    failOnce(LedgerEntryModel, 'create', (args) => (args[0] as { kind?: string }).kind === 'payout_reserve');
+    failNextInsert(LedgerEntryModel as never, (doc) => doc.kind === 'payout_reserve', 'connection reset by peer');
     expect((await requestPayout(seller, s.shop.id, 14_000)).status).toBe(500);
     jest.restoreAllMocks();
     expect(await earnings(app, seller, s.shop.id)).toMatchObject({ available: 14_000, reserved: 0 });
