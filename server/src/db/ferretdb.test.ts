@@ -139,4 +139,22 @@ describe('the FerretDB build', () => {
       await db.stop();
     }
   });
+
+  it('does not track every iterator and connection with a stack trace (release build): no FerretDB/* profiles', async () => {
+    const debugPort = await freePort();
+    const db = await startFerretdb(binary, tempDir(), undefined, { debugPort });
+    const client = new MongoClient(db.uri, { serverSelectionTimeoutMS: 5000 });
+    try {
+      const coll = client.db('tracking').collection<{ _id: string }>('docs');
+      await coll.insertMany([{ _id: 'a' }, { _id: 'b' }]);
+      expect(await coll.find({}).toArray()).toHaveLength(2);
+      // The profiles pprof serves: stock v1.24.2 adds one per tracked type (FerretDB/sqlite.queryIterator, …).
+      const index = await (await fetch(`http://127.0.0.1:${debugPort}/debug/pprof/`)).text();
+      expect(index).toContain('goroutine');
+      expect(index).not.toContain('FerretDB/');
+    } finally {
+      await client.close();
+      await db.stop();
+    }
+  });
 });
