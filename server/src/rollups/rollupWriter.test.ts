@@ -1,6 +1,6 @@
 import { useTestDatabase } from '../../test/harness';
 import { writesAreSerialized } from '../db/writeLock';
-import { rollupCollection, type RollupRecord } from '../models/Rollup';
+import { rollupCollection, rollupWrites, type RollupRecord } from '../models/Rollup';
 import { cachedBuckets, rollupDocId, RollupWriter } from './rollupWriter';
 import { readRollups, sumBuckets } from './rollupReader';
 import { bucketsFor, monthRange } from './buckets';
@@ -127,13 +127,12 @@ describe('RollupWriter', () => {
     const writer = new RollupWriter({ intervalMs: 0, chunkSize: 2 });
     const at = new Date('2026-11-22T03:00:00Z');
     writer.add({ shopId, timezone: TZ, at, productId: 'p', resellerId: 'r', counts: { clicks: 3 } });
-    const coll = rollupCollection();
-    const realBulkWrite = coll.bulkWrite.bind(coll);
+    const realUpdate = rollupWrites.update.bind(rollupWrites);
     let calls = 0;
     // The second chunk "fails" after its writes landed — like a connection lost before the reply.
-    const spy = jest.spyOn(coll, 'bulkWrite').mockImplementation(async (...args: Parameters<typeof coll.bulkWrite>) => {
+    const spy = jest.spyOn(rollupWrites, 'update').mockImplementation(async (...args) => {
       calls += 1;
-      const result = await realBulkWrite(...args);
+      const result = await realUpdate(...args);
       if (calls === 2) throw new Error('connection reset');
       return result;
     });
@@ -157,8 +156,7 @@ describe('RollupWriter', () => {
     const shopId = 'd'.repeat(24);
     const writer = new RollupWriter({ intervalMs: 0 });
     writer.add({ shopId, timezone: TZ, at: new Date(), counts: { previews: 2 } });
-    const coll = rollupCollection();
-    const spy = jest.spyOn(coll, 'bulkWrite').mockRejectedValue(new Error('db down'));
+    const spy = jest.spyOn(rollupWrites, 'update').mockRejectedValue(new Error('db down'));
     await expect(writer.flush(2)).rejects.toThrow('db down');
     spy.mockRestore();
     writer.add({ shopId, timezone: TZ, at: new Date(), counts: { previews: 1 } });

@@ -3,7 +3,7 @@ import mongoose from 'mongoose';
 import type { Channel, Segment } from '@tular/shared';
 import { writesAreSerialized } from '../db/writeLock';
 import type { Logger } from '../lib/logger';
-import { emptyCounts, ROLLUP_COUNTERS, rollupCollection, type RollupCounter, type RollupCounts, type RollupGranularity, type RollupScope } from '../models/Rollup';
+import { emptyCounts, ROLLUP_COUNTERS, rollupWrites, type RollupCounter, type RollupCounts, type RollupGranularity, type RollupScope, type RollupUpdate, type UpdateCommandReply } from '../models/Rollup';
 import { bucketsFor, type Bucket } from './buckets';
 import { registerWriter } from './writerRegistry';
 
@@ -493,42 +493,37 @@ export class RollupWriter {
     // filter other than a bare `_id` is not pushed down to SQLite (every document is decoded), so the
     // first attempt there filters by `_id` alone; MongoDB pays nothing for the guard and always uses it.
     const guard = batch.retried || !writesAreSerialized();
-    const ops = chunk.map((b) => ({
-      updateOne: {
-        filter: guard ? { _id: b._id, lastFlush: { $ne: batch.flushId } } : { _id: b._id },
-        update: {
-          $inc: b.inc,
-          // Live batches are written one after another, so `liveV` only grows (see LiveTally).
-          $set: b.v === undefined ? { lastFlush: batch.flushId } : { lastFlush: batch.flushId, liveV: b.v },
-          $setOnInsert: { shopId: b.shopId, scope: b.scope, key: b.key, granularity: b.granularity, period: b.period, start: b.start, writer: this.writerId },
-        },
-        upsert: true,
+    const updates: RollupUpdate[] = chunk.map((b) => ({
+      q: guard ? { _id: b._id, lastFlush: { $ne: batch.flushId } } : { _id: b._id },
+      u: {
+        $inc: b.inc,
+        // Live batches are written one after another, so `liveV` only grows (see LiveTally).
+        $set: b.v === undefined ? { lastFlush: batch.flushId } : { lastFlush: batch.flushId, liveV: b.v },
+        $setOnInsert: { shopId: b.shopId, scope: b.scope, key: b.key, granularity: b.granularity, period: b.period, start: b.start, writer: this.writerId },
       },
+      upsert: true,
     }));
+    let reply: UpdateCommandReply;
     try {
-      await rollupCollection().bulkWrite(ops, { ordered: true });
-      batch.next += chunk.length;
+      reply = await rollupWrites.update(updates, true);
     } catch (err) {
-      const failedAt = alreadyAppliedIndex(err);
-      if (failedAt === null || !guard) {
-        batch.retried = true;
-        throw err;
-      }
-      // Ops before it were applied now; it was applied by an earlier attempt of this batch.
-      batch.next += failedAt + 1;
+      batch.retried = true;
+      throw err;
     }
+    // Ordered: the command stops at its first refused statement, and says which one.
+    const refused = reply.writeErrors?.[0];
+    if (!refused && !reply.writeConcernError) {
+      batch.next += chunk.length;
+      return;
+    }
+    if (refused?.code === 11000 && guard) {
+      // Statements before it were applied now; it was applied by an earlier attempt of this batch.
+      batch.next += refused.index + 1;
+      return;
+    }
+    batch.retried = true;
+    throw new Error(`rollup write refused: ${refused?.errmsg ?? reply.writeConcernError?.errmsg ?? 'unknown'} (statement ${refused?.index ?? '?'} of ${updates.length})`);
   }
-}
-
-/** The index of the first write error when it is a duplicate key (our "already applied" signal), else null. */
-function alreadyAppliedIndex(err: unknown): number | null {
-  const e = err as { writeErrors?: unknown; code?: number };
-  const list = Array.isArray(e.writeErrors) ? e.writeErrors : e.writeErrors ? [e.writeErrors] : [];
-  const first = list[0] as { index?: number; code?: number; err?: { index?: number; code?: number } } | undefined;
-  if (!first) return null;
-  const code = first.code ?? first.err?.code;
-  const index = first.index ?? first.err?.index;
-  return code === 11000 && typeof index === 'number' ? index : null;
 }
 
 function backoffMs(failures: number): number {

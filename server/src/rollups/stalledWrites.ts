@@ -1,4 +1,4 @@
-import { rollupCollection } from '../models/Rollup';
+import { rollupWrites } from '../models/Rollup';
 
 /**
  * For tests: rollup counter writes are taken but do not finish until `release()` — a stuck or very
@@ -6,22 +6,19 @@ import { rollupCollection } from '../models/Rollup';
  * were tried meanwhile.
  */
 export function stallRollupWrites(): { release(): void; attempts(): number } {
-  const collection = rollupCollection();
-  const original = collection.bulkWrite;
+  const original = rollupWrites.update;
   let attempts = 0;
   let open!: () => void;
   const gate = new Promise<void>((resolve) => (open = resolve));
-  collection.bulkWrite = (async (...args: Parameters<typeof original>) => {
+  rollupWrites.update = async (...args) => {
     attempts += 1;
     await gate;
-    return original.apply(collection, args);
-  }) as typeof original;
+    return original.apply(rollupWrites, args);
+  };
   return {
     attempts: () => attempts,
     release: () => {
-      // The stand-in is an own property over the prototype's method: removing it restores the original.
-      delete (collection as { bulkWrite?: unknown }).bulkWrite;
-      if (collection.bulkWrite !== original) collection.bulkWrite = original;
+      rollupWrites.update = original;
       open();
     },
   };
