@@ -277,7 +277,8 @@ export function createRedirect(deps: AppDeps, options: RedirectOptions = {}): Re
 
   lifecycle.onShutdown('click buffer', async () => {
     // Counters first: they are the source of truth, and raw events may use up the rest of the budget.
-    await deps.rollups.flush().catch((err: unknown) => logger.warn({ err }, 'rollup flush before the raw click drain failed; the rollup writer retries'));
+    // One attempt: with the database down, the rollup writer's own shutdown step does the retrying.
+    await deps.rollups.flush(1).catch((err: unknown) => logger.warn({ err }, 'rollup flush before the raw click drain failed; the rollup writer retries'));
     await clicks.close();
     await cache.close();
   });
