@@ -8,7 +8,7 @@ import { ServiceUnavailableError } from '../lib/errors';
  * checkouts share their lease, order and ledger inserts and their lease releases.
  *
  * Why: on FerretDB v1 one `insert` command of ten documents costs the database ~0.11 ms a document
- * and the driver ~0.05–0.11 ms, against ~0.45 ms and ~0.4–1.2 ms for ten `insertOne`s (measured
+ * and the driver ~0.05–0.11 ms, against ~0.45 ms and ~0.4–1.2 ms for each of ten `insertOne`s (measured
  * here, concurrency 20); each command also costs a syscall pair on both sides. Statements keep their
  * own outcome: an unordered insert reports a refused document by its index, so a duplicate key fails
  * only that caller's promise, exactly as its own `insertOne` would have.
@@ -21,7 +21,7 @@ interface Waiting<S> {
   reject: (err: Error) => void;
 }
 
-export class CommandBatcher<S> {
+class CommandBatcher<S> {
   private queue: Array<Waiting<S>> = [];
   private busy = false;
 
