@@ -81,7 +81,7 @@ describe('sale claims', () => {
     const s = await buildSalesShop(app, {}, { stock: 10 });
     const seller = await buildSeller(app, s);
     const id = await newClaim(seller, s.product.id, 2);
-    failNextInsert(LedgerEntryModel as never);
+    failNextInsert(LedgerEntryModel);
     const first = await app.http.patch(`/api/v1/claims/${id}`).set(s.owner.auth).send({ status: 'confirmed' });
     expect(first.status).toBe(500);
     // The decision stands (a reject now is refused); only the order's booking is unfinished.
@@ -102,7 +102,7 @@ describe('sale claims', () => {
     const id = await newClaim(seller, s.product.id, 3);
     let rejectStatus = 0;
     // The reject runs to its end at the worst moment: stock reserved, order not yet stored.
-    beforeNextInsert(OrderModel as never, async () => {
+    beforeNextInsert(OrderModel, async () => {
       rejectStatus = (await app.http.patch(`/api/v1/claims/${id}`).set(s.owner.auth).send({ status: 'rejected' })).status;
     });
     const confirm = await app.http.patch(`/api/v1/claims/${id}`).set(s.owner.auth).send({ status: 'confirmed' });

@@ -144,7 +144,7 @@ describe('POST /conversions', () => {
     const raw = JSON.stringify({ productId: s.product.id, quantity: 2, buyer: buyer(), ref: seller.code });
     const headers = signed(raw, 'crash-once', secret);
     // The ledger write fails once, after the order was stored.
-    failNextInsert(LedgerEntryModel as never);
+    failNextInsert(LedgerEntryModel);
     const first = await send(raw, headers);
     expect(first.status).toBe(500);
     expect(await OrderModel.countDocuments({ shopId: s.shop.id })).toBe(1);

@@ -25,7 +25,7 @@ const MINUTE = 60_000;
 afterEach(() => jest.restoreAllMocks());
 /** The ledger write fails once, after the order was stored (a crash between the two). */
 const failNextLedgerWrite = (): void => {
-  failNextInsert(LedgerEntryModel as never);
+  failNextInsert(LedgerEntryModel);
 };
 const stockOf = async (productId: string): Promise<number> => (await ProductModel.findById(productId).lean())!.stock;
 

@@ -248,7 +248,7 @@ describe('a payout request that dies half-way', () => {
 
   it('before the reserve was booked: nothing moved, and once the grace is over the request is discarded for good', async () => {
     const { s, seller } = await sellerWithAvailable(1);
-    failNextInsert(LedgerEntryModel as never, (doc) => doc.kind === 'payout_reserve', 'connection reset by peer');
+    failNextInsert(LedgerEntryModel, (doc) => doc.kind === 'payout_reserve', 'connection reset by peer');
     expect((await requestPayout(seller, s.shop.id, 14_000)).status).toBe(500);
     jest.restoreAllMocks();
     expect(await earnings(app, seller, s.shop.id)).toMatchObject({ available: 14_000, reserved: 0 });
