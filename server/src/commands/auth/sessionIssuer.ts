@@ -1,13 +1,14 @@
 import crypto from 'node:crypto';
-import type { Types } from 'mongoose';
+import mongoose, { type Types } from 'mongoose';
 import type { AuthSession } from '@tular/shared';
 import { UserModel, type UserDoc } from '../../models/User';
-import { RefreshFamilyModel, RefreshTokenModel } from '../../models/RefreshToken';
+import { RefreshFamilyModel, RefreshTokenModel, type RefreshTokenFields } from '../../models/RefreshToken';
 import { AuthenticationError } from '../../lib/errors';
 import { signAccessToken } from '../../lib/accessTokens';
 import { decoyHash, verifyPassword } from '../../lib/password';
 import { presentUser } from '../../presenters/user';
 import { withWriteLock } from '../../db/writeLock';
+import { updateByIdIf } from '../../db/guardedUpdate';
 import type { LoginThrottle } from './loginThrottle';
 
 export interface SessionSettings {
@@ -19,10 +20,29 @@ export interface SessionSettings {
 
 const sha256 = (value: string): string => crypto.createHash('sha256').update(value).digest('hex');
 
+/**
+ * A refresh token's document `_id` is the first 12 bytes of its hash, so a refresh reads it by `_id`:
+ * FerretDB answers only a bare `_id` filter from an index, and `{tokenHash}` decoded every token ever
+ * issued (one more per refresh, none ever deleted) on every refresh, logout and reuse check. The full
+ * hash is still compared, so a clash of the short id can only make an insert fail, never match a token.
+ */
+const tokenIdOf = (tokenHash: string): Types.ObjectId => new mongoose.Types.ObjectId(tokenHash.slice(0, 24));
+
+type RefreshTokenRow = RefreshTokenFields & { _id: Types.ObjectId };
+
+/** The token's document: by `_id`, else (a token issued before ids were derived, until it expires) by its hash. */
+async function findRefreshToken(tokenHash: string): Promise<RefreshTokenRow | null> {
+  const byId = await RefreshTokenModel.findById(tokenIdOf(tokenHash)).lean<RefreshTokenRow>();
+  if (byId) return byId.tokenHash === tokenHash ? byId : null;
+  return RefreshTokenModel.findOne({ tokenHash }).lean<RefreshTokenRow>();
+}
+
 async function issueTokens(user: UserDoc, familyId: Types.ObjectId, s: SessionSettings): Promise<AuthSession> {
   const refreshToken = `rt_${crypto.randomBytes(32).toString('base64url')}`;
+  const tokenHash = sha256(refreshToken);
   await RefreshTokenModel.create({
-    tokenHash: sha256(refreshToken),
+    _id: tokenIdOf(tokenHash),
+    tokenHash,
     familyId,
     userId: user._id,
     expiresAt: new Date(Date.now() + s.refreshTokenTtlDays * 86_400_000),
@@ -69,13 +89,21 @@ async function revokeFamily(familyId: Types.ObjectId, reason: string): Promise<v
 export async function refresh(refreshToken: string, s: SessionSettings): Promise<AuthSession> {
   const tokenHash = sha256(refreshToken);
   const now = new Date();
-  const claimed = await withWriteLock(`refresh:${tokenHash}`, () =>
-    RefreshTokenModel.findOneAndUpdate({ tokenHash, usedAt: null, expiresAt: { $gt: now } }, { $set: { usedAt: now } }, { new: true }),
+  const claimed = await findRefreshToken(tokenHash);
+  if (!claimed) throw new AuthenticationError('REFRESH_TOKEN_INVALID', 'The refresh token is not valid or has expired');
+  const { updated, read } = await withWriteLock(`refresh:${tokenHash}`, () =>
+    updateByIdIf<RefreshTokenFields>(
+      RefreshTokenModel,
+      claimed._id,
+      { filter: { usedAt: null, expiresAt: { $gt: now } }, holds: (t) => !t.usedAt && t.expiresAt > now, fields: { usedAt: 1, expiresAt: 1 } },
+      { $set: { usedAt: now } },
+    ),
   );
-  if (!claimed) {
-    const known = await RefreshTokenModel.findOne({ tokenHash });
+  if (!updated) {
+    // Used (by an earlier refresh, or by the one racing this) or expired: which, as stored now.
+    const known = read ?? (await RefreshTokenModel.findById(claimed._id, { usedAt: 1, expiresAt: 1 }).lean());
     if (known?.usedAt) {
-      await revokeFamily(known.familyId, 'reuse');
+      await revokeFamily(claimed.familyId, 'reuse');
       throw new AuthenticationError('REFRESH_TOKEN_REUSED', 'This refresh token was already used; all sessions from that sign-in are revoked');
     }
     throw new AuthenticationError('REFRESH_TOKEN_INVALID', 'The refresh token is not valid or has expired');
@@ -88,6 +116,6 @@ export async function refresh(refreshToken: string, s: SessionSettings): Promise
 }
 
 export async function logout(refreshToken: string): Promise<void> {
-  const known = await RefreshTokenModel.findOne({ tokenHash: sha256(refreshToken) });
+  const known = await findRefreshToken(sha256(refreshToken));
   if (known) await revokeFamily(known.familyId, 'logout');
 }

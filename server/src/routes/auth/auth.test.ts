@@ -1,8 +1,10 @@
+import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { buildTestApp, useTestDatabase } from '../../../test/harness';
 import { buildEmail, buildOwner, buildPhone, buildReseller } from '../../../test/factories';
 import { UserModel } from '../../models/User';
+import { RefreshFamilyModel, RefreshTokenModel } from '../../models/RefreshToken';
 
 useTestDatabase();
 const app = buildTestApp();
@@ -233,6 +235,47 @@ describe('login, me, refresh, logout', () => {
     expect(loser.body.error.code).toBe('REFRESH_TOKEN_REUSED');
     const next = await app.http.post('/api/v1/auth/refresh').send({ refreshToken: winner.body.data.refreshToken });
     expect(next.status).toBe(401);
+  });
+
+  it('finds refresh tokens by _id: refresh, reuse and logout send no filter query over the tokens (a full scan on FerretDB)', async () => {
+    const user = await buildOwner(app);
+    const filters: string[][] = [];
+    for (const method of ['findOne', 'findOneAndUpdate', 'updateOne'] as const) {
+      const real = RefreshTokenModel[method].bind(RefreshTokenModel) as (...args: unknown[]) => unknown;
+      jest.spyOn(RefreshTokenModel, method).mockImplementation(((filter: Record<string, unknown>, ...rest: unknown[]) => {
+        filters.push(Object.keys(filter ?? {}));
+        return real(filter, ...rest);
+      }) as never);
+    }
+    try {
+      const rotated = await app.http.post('/api/v1/auth/refresh').send({ refreshToken: user.refreshToken });
+      expect(rotated.status).toBe(200);
+      expect((await app.http.post('/api/v1/auth/refresh').send({ refreshToken: user.refreshToken })).body.error.code).toBe('REFRESH_TOKEN_REUSED');
+      expect((await app.http.post('/api/v1/auth/logout').send({ refreshToken: rotated.body.data.refreshToken })).status).toBe(200);
+    } finally {
+      jest.restoreAllMocks();
+    }
+    // (findById goes through findOne with a bare `_id` filter: that is the index lookup.)
+    expect(filters.length).toBeGreaterThan(0);
+    expect(filters.filter((keys) => keys.join() !== '_id')).toEqual([]);
+  });
+
+  it('a refresh token stored before its id was derived from its hash still rotates once, and its reuse revokes the family', async () => {
+    const user = await buildOwner(app);
+    const family = (await RefreshFamilyModel.findOne({ userId: user.user.id }).lean())!;
+    const legacy = 'rt_legacy-token-issued-before-the-upgrade';
+    await RefreshTokenModel.create({
+      tokenHash: crypto.createHash('sha256').update(legacy).digest('hex'),
+      familyId: family._id,
+      userId: user.user.id,
+      expiresAt: new Date(Date.now() + 86_400_000),
+    });
+    const rotated = await app.http.post('/api/v1/auth/refresh').send({ refreshToken: legacy });
+    expect(rotated.status).toBe(200);
+    const reuse = await app.http.post('/api/v1/auth/refresh').send({ refreshToken: legacy });
+    expect([reuse.status, reuse.body.error.code]).toEqual([401, 'REFRESH_TOKEN_REUSED']);
+    expect((await app.http.post('/api/v1/auth/refresh').send({ refreshToken: rotated.body.data.refreshToken })).status).toBe(401);
+    expect((await app.http.post('/api/v1/auth/refresh').send({ refreshToken: 'rt_never-issued' })).body.error.code).toBe('REFRESH_TOKEN_INVALID');
   });
 
   it('logout revokes the refresh token', async () => {
