@@ -26,5 +26,6 @@ refreshTokenSchema.index({ tokenHash: 1 }, { unique: true });
 refreshTokenSchema.index({ familyId: 1 });
 
 export type RefreshTokenFields = InferSchemaType<typeof refreshTokenSchema>;
+export type RefreshFamilyFields = InferSchemaType<typeof refreshFamilySchema>;
 export const RefreshFamilyModel = mongoose.model('RefreshFamily', refreshFamilySchema);
 export const RefreshTokenModel = mongoose.model('RefreshToken', refreshTokenSchema);

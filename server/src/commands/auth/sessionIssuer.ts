@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import mongoose, { type Types } from 'mongoose';
 import type { AuthSession } from '@tular/shared';
 import { UserModel, type UserDoc } from '../../models/User';
-import { RefreshFamilyModel, RefreshTokenModel, type RefreshTokenFields } from '../../models/RefreshToken';
+import { RefreshFamilyModel, RefreshTokenModel, type RefreshFamilyFields, type RefreshTokenFields } from '../../models/RefreshToken';
 import { AuthenticationError } from '../../lib/errors';
 import { signAccessToken } from '../../lib/accessTokens';
 import { decoyHash, verifyPassword } from '../../lib/password';
@@ -77,8 +77,16 @@ export async function login(email: string, password: string, s: SessionSettings,
   }
 }
 
+/** Revokes once (the first reason and time stay); by `_id`, under the family's lock where writes are serialized. */
 async function revokeFamily(familyId: Types.ObjectId, reason: string): Promise<void> {
-  await RefreshFamilyModel.updateOne({ _id: familyId, revokedAt: null }, { $set: { revokedAt: new Date(), revokedReason: reason } });
+  await withWriteLock(`refresh-family:${String(familyId)}`, () =>
+    updateByIdIf<RefreshFamilyFields>(
+      RefreshFamilyModel,
+      familyId,
+      { filter: { revokedAt: null }, holds: (f) => !f.revokedAt, fields: { revokedAt: 1 } },
+      { $set: { revokedAt: new Date(), revokedReason: reason } },
+    ),
+  );
 }
 
 /**

@@ -237,15 +237,17 @@ describe('login, me, refresh, logout', () => {
     expect(next.status).toBe(401);
   });
 
-  it('finds refresh tokens by _id: refresh, reuse and logout send no filter query over the tokens (a full scan on FerretDB)', async () => {
+  it('finds refresh tokens and their families by _id: refresh, reuse and logout send no filter query over them (a full scan on FerretDB)', async () => {
     const user = await buildOwner(app);
     const filters: string[][] = [];
-    for (const method of ['findOne', 'findOneAndUpdate', 'updateOne'] as const) {
-      const real = RefreshTokenModel[method].bind(RefreshTokenModel) as (...args: unknown[]) => unknown;
-      jest.spyOn(RefreshTokenModel, method).mockImplementation(((filter: Record<string, unknown>, ...rest: unknown[]) => {
-        filters.push(Object.keys(filter ?? {}));
-        return real(filter, ...rest);
-      }) as never);
+    for (const model of [RefreshTokenModel, RefreshFamilyModel] as const) {
+      for (const method of ['findOne', 'findOneAndUpdate', 'updateOne'] as const) {
+        const real = (model[method] as (...args: unknown[]) => unknown).bind(model);
+        jest.spyOn(model, method).mockImplementation(((filter: Record<string, unknown>, ...rest: unknown[]) => {
+          filters.push(Object.keys(filter ?? {}));
+          return real(filter, ...rest);
+        }) as never);
+      }
     }
     try {
       const rotated = await app.http.post('/api/v1/auth/refresh').send({ refreshToken: user.refreshToken });
