@@ -1,6 +1,7 @@
 import type { AppDeps } from '../appDeps';
-import { OrderModel } from '../models/Order';
+import { OrderModel, type OrderFields } from '../models/Order';
 import { withWriteLock } from '../db/writeLock';
+import { updateByIdIf } from '../db/guardedUpdate';
 import { releaseCommission } from '../commands/ledger/commissionLedger';
 import { bookStrandedOrders } from '../commands/orders/orderCreator';
 import { announceEntries, type SalesDeps } from '../commands/orders/salesEvents';
@@ -24,9 +25,16 @@ export async function runOnce(deps: Pick<AppDeps, 'bus'>, now: Date = new Date()
     announceEntries(deps, entries);
     // Only clears the mark it read: a fresh one (a re-fulfilment replay) stays for the next run.
     // Under the order's lock: on FerretDB an unlocked update rewrites the whole document and could
-    // undo a refund (status, stockRestored) written in between.
+    // undo a refund (status, stockRestored) written in between. By `_id` (updateByIdIf): there a
+    // filter on `commissionDueAt` too decoded every order, once per released order.
+    const read = order.commissionDueAt?.getTime();
     await withWriteLock(`order:${String(order._id)}`, () =>
-      OrderModel.updateOne({ _id: order._id, commissionDueAt: order.commissionDueAt }, { $set: { commissionDueAt: null } }),
+      updateByIdIf<OrderFields>(
+        OrderModel,
+        order._id,
+        { filter: { commissionDueAt: order.commissionDueAt }, holds: (o) => o.commissionDueAt?.getTime() === read, fields: { commissionDueAt: 1 } },
+        { $set: { commissionDueAt: null } },
+      ),
     );
   }
   return released;
