@@ -1,6 +1,7 @@
 import mongoose from 'mongoose';
 import { useTestDatabase } from '../../../test/harness';
 import { IdempotencyRecordModel } from '../../models/IdempotencyRecord';
+import { writesAreSerialized } from '../../db/writeLock';
 import { runOnce, type StoredResponse } from './idempotentRequest';
 
 useTestDatabase();
@@ -26,6 +27,20 @@ function gate(body: string): { work: () => Promise<StoredResponse>; started: Pro
 async function ageRecord(shopId: mongoose.Types.ObjectId, key: string): Promise<void> {
   await IdempotencyRecordModel.collection.updateOne({ shopId, key }, { $set: { updatedAt: new Date(Date.now() - 31_000) } });
 }
+
+describe('idempotent requests: storing the answer', () => {
+  it('is a write by `_id` where writes are serialized (any other filter decodes every stored record on FerretDB)', async () => {
+    const updates = jest.spyOn(IdempotencyRecordModel, 'updateOne');
+    try {
+      const shopId = new mongoose.Types.ObjectId();
+      expect(await runOnce(shopId, 'by-id', 'h', async () => ({ status: 201, body: { answer: 'A' } }))).toMatchObject({ status: 201, replayed: false });
+      expect(updates.mock.calls.map(([filter]) => Object.keys(filter ?? {}).join())).toEqual([writesAreSerialized() ? '_id' : '_id,state']);
+      expect(await IdempotencyRecordModel.findOne({ shopId, key: 'by-id' }).lean()).toMatchObject({ state: 'done', status: 201, body: { answer: 'A' } });
+    } finally {
+      updates.mockRestore();
+    }
+  });
+});
 
 describe('idempotent requests: a takeover never changes the answer', () => {
   it('the slow first copy finishing first wins: the taking-over copy and every later one get its answer', async () => {

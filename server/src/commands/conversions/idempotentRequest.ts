@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
 import type mongoose from 'mongoose';
-import { IdempotencyRecordModel } from '../../models/IdempotencyRecord';
+import { IdempotencyRecordModel, type IdempotencyRecordFields } from '../../models/IdempotencyRecord';
 import { AppError, ConflictError, isDuplicateKeyError } from '../../lib/errors';
 import { withWriteLock } from '../../db/writeLock';
+import { updateByIdIf } from '../../db/guardedUpdate';
 
 export interface StoredResponse {
   status: number;
@@ -80,10 +81,16 @@ export async function runOnce(
       throw err;
     }
   }
+  // By `_id` (updateByIdIf): on FerretDB a filter on `state` too decoded every record ever stored, once per request.
   const stored = await withWriteLock(`idem:${String(id)}`, () =>
-    IdempotencyRecordModel.updateOne({ _id: id, state: 'in_progress' }, { $set: { state: 'done', status: response.status, body: response.body } }),
+    updateByIdIf<IdempotencyRecordFields>(
+      IdempotencyRecordModel,
+      id,
+      { filter: { state: 'in_progress' }, holds: (r) => r.state === 'in_progress', fields: { state: 1 } },
+      { $set: { state: 'done', status: response.status, body: response.body } },
+    ),
   );
-  if (stored.modifiedCount === 1) return { ...response, replayed: false };
+  if (stored.updated) return { ...response, replayed: false };
   // Another copy answered first: that answer is the one for this key.
   const first = await IdempotencyRecordModel.findById(id);
   if (first?.state === 'done') return { status: first.status ?? 200, body: first.body, replayed: true };
