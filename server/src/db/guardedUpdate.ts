@@ -49,3 +49,13 @@ export async function updateByIdIf<D>(
   const res = await model.updateOne({ _id: id } as FilterQuery<D>, update, writeOptions);
   return { updated: done(res), read };
 }
+
+/**
+ * The filter for a guarded `findOneAndUpdate` whose caller holds the document's write lock and has
+ * checked `guard` on the document it read under that lock: `{_id}` alone where writes are serialized
+ * (FerretDB answers only a bare `_id` filter from an index — any other decodes the whole collection,
+ * and the lock already keeps writers apart), the guard in the filter on MongoDB (no lock there).
+ */
+export function lockedFilter<D>(id: mongoose.Types.ObjectId | string, guard: FilterQuery<D>): FilterQuery<D> {
+  return (writesAreSerialized() ? { _id: id } : { _id: id, ...guard }) as FilterQuery<D>;
+}

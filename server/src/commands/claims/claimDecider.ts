@@ -1,11 +1,12 @@
 import crypto from 'node:crypto';
 import mongoose from 'mongoose';
 import type { ClaimCreateInput, ClaimDecisionInput } from '@tular/shared';
-import { ClaimModel, type ClaimDoc } from '../../models/Claim';
+import { ClaimModel, type ClaimDoc, type ClaimFields } from '../../models/Claim';
 import { MembershipModel } from '../../models/Membership';
 import { ProductModel } from '../../models/Product';
 import { OrderModel } from '../../models/Order';
 import { withWriteLock } from '../../db/writeLock';
+import { lockedFilter } from '../../db/guardedUpdate';
 import { AppError, AuthorizationError, ConflictError, NotFoundError } from '../../lib/errors';
 import { createOrder } from '../orders/orderCreator';
 import type { SalesDeps } from '../orders/salesEvents';
@@ -76,7 +77,7 @@ async function takeDecision(claimId: string, input: ClaimDecisionInput, token: s
   if (current.status === 'pending') {
     const confirming = input.status === 'confirmed';
     const updated = await ClaimModel.findOneAndUpdate(
-      { _id: current._id, status: 'pending' },
+      lockedFilter<ClaimFields>(current._id, { status: 'pending' }),
       { $set: { status: input.status, reason: input.reason ?? null, decidedAt: new Date(), confirmToken: confirming ? token : null, confirmAt: confirming ? new Date() : null } },
       { new: true },
     );

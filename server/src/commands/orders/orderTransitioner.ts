@@ -2,8 +2,8 @@ import type mongoose from 'mongoose';
 import type { OrderStatus } from '@tular/shared';
 import { OrderModel, type OrderDoc, type OrderFields } from '../../models/Order';
 import { ShopModel } from '../../models/Shop';
-import { withWriteLock, writesAreSerialized } from '../../db/writeLock';
-import { updateByIdIf } from '../../db/guardedUpdate';
+import { withWriteLock } from '../../db/writeLock';
+import { lockedFilter, updateByIdIf } from '../../db/guardedUpdate';
 import { ConflictError, NotFoundError } from '../../lib/errors';
 import { approveCommission, releaseCommission, voidCommission } from '../ledger/commissionLedger';
 import type { LedgerEntryDoc } from '../../models/LedgerEntry';
@@ -53,10 +53,9 @@ export async function transitionOrder(deps: SalesDeps, req: TransitionRequest): 
     const set: Record<string, unknown> = { status: req.to };
     if (req.to === 'fulfilled') set.fulfilledAt = now;
     if (req.paymentReference) set.paymentReference = req.paymentReference;
-    // The status guard keeps MongoDB writers without a lock apart; where writes are serialized,
-    // `current` was read under this lock, and a filter of `_id` alone is what FerretDB reads by index.
+    // The status guard keeps MongoDB writers without a lock apart; `current` was read under this lock.
     const updated = await OrderModel.findOneAndUpdate(
-      writesAreSerialized() ? { _id: current._id } : { _id: current._id, status: current.status },
+      lockedFilter<OrderFields>(current._id, { status: current.status }),
       { $set: set, $push: { statusHistory: { status: req.to, at: now, by: req.actorId ?? null } } },
       { new: true },
     );

@@ -1,7 +1,8 @@
 import mongoose from 'mongoose';
 import type { PayoutDecisionInput, PayoutStatus } from '@tular/shared';
-import { PayoutModel, type PayoutDoc } from '../../models/Payout';
+import { PayoutModel, type PayoutDoc, type PayoutFields } from '../../models/Payout';
 import { withWriteLock } from '../../db/writeLock';
+import { lockedFilter } from '../../db/guardedUpdate';
 import { ConflictError, NotFoundError } from '../../lib/errors';
 import type { AppDeps } from '../../appDeps';
 import { appendEntry } from '../ledger/ledgerWriter';
@@ -38,7 +39,7 @@ export async function decidePayout(deps: Pick<AppDeps, 'bus'>, payoutId: string,
     if (input.reference) set.reference = input.reference;
     if (input.reason) set.reason = input.reason;
     const updated = await PayoutModel.findOneAndUpdate(
-      { _id: current._id, status: current.status },
+      lockedFilter<PayoutFields>(current._id, { status: current.status }),
       { $set: set, $push: { statusHistory: { status: input.status, at: new Date() } } },
       { new: true },
     );

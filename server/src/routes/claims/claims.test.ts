@@ -95,6 +95,17 @@ describe('sale claims', () => {
     expect(await stockOf(s.product.id)).toBe(8);
   });
 
+  it('the decision is written by `_id` where writes are serialized (the claim was read under its lock; any other filter decodes every claim on FerretDB)', async () => {
+    const s = await buildSalesShop(app, {}, { stock: 10 });
+    const seller = await buildSeller(app, s);
+    const id = await newClaim(seller, s.product.id, 1);
+    const writes = jest.spyOn(ClaimModel, 'findOneAndUpdate');
+    expect((await app.http.patch(`/api/v1/claims/${id}`).set(s.owner.auth).send({ status: 'rejected', reason: 'tidak ada transfer' })).status).toBe(200);
+    expect(writes.mock.calls.map(([filter]) => Object.keys(filter ?? {}).join())).toEqual([writeLock.writesAreSerialized() ? '_id' : '_id,status']);
+    writes.mockRestore();
+    expect(await ClaimModel.findById(id).lean()).toMatchObject({ status: 'rejected' });
+  });
+
   it('a reject landing while the confirmation makes its order loses (no lock, as on MongoDB): never a rejected claim with an order', async () => {
     withoutClaimLocks();
     const s = await buildSalesShop(app, {}, { stock: 10 });

@@ -8,6 +8,7 @@ import { appendEntry } from '../../commands/ledger/ledgerWriter';
 import { REQUESTING_GRACE_MS, reconcilePayouts, reserveKey } from '../../commands/payouts/payoutReconciler';
 import type { PayoutChanged } from '../../events/bus';
 import { failNextInsert } from '../../../test/interceptedWrites';
+import { writesAreSerialized } from '../../db/writeLock';
 
 useTestDatabase();
 let app: TestApp;
@@ -145,6 +146,15 @@ describe('payout transitions', () => {
     expect(await decide(s, id, { status: 'paid', reference: 'TRF-77' })).toHaveProperty('status', 200);
     expect(await earnings(app, seller, s.shop.id)).toMatchObject({ available: 0, reserved: 0, paid: 14_000 });
     expect(await LedgerEntryModel.countDocuments({ payoutId: id, kind: 'payout_paid' })).toBe(1);
+  });
+
+  it('a decision is written by `_id` where writes are serialized (the payout was read under its lock; any other filter decodes every payout on FerretDB)', async () => {
+    const { s, seller } = await sellerWithAvailable(1);
+    const id = (await requestPayout(seller, s.shop.id, 14_000)).body.data.id as string;
+    const writes = jest.spyOn(PayoutModel, 'findOneAndUpdate');
+    expect((await decide(s, id, { status: 'approved' })).body.data.status).toBe('approved');
+    expect(writes.mock.calls.map(([filter]) => Object.keys(filter ?? {}).join())).toEqual([writesAreSerialized() ? '_id' : '_id,status']);
+    writes.mockRestore();
   });
 
   it('approved → rejected returns the funds; a rejected payout can be neither paid nor approved (409 INVALID_TRANSITION)', async () => {
