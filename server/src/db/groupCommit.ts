@@ -62,17 +62,11 @@ class CommandBatcher<S> {
   }
 }
 
-interface WriteError {
-  index: number;
-  code?: number;
-  errmsg?: string;
-  keyPattern?: Record<string, unknown>;
-  keyValue?: Record<string, unknown>;
-}
-
-interface WriteResponse {
+/** What a write command (`insert`, `update`, `delete`) answers: totals and the statements it refused, by index. */
+export interface WriteCommandReply {
   n?: number;
-  writeErrors?: WriteError[];
+  nModified?: number;
+  writeErrors?: Array<{ index: number; code?: number; errmsg?: string; keyPattern?: Record<string, unknown>; keyValue?: Record<string, unknown> }>;
   writeConcernError?: { errmsg?: string };
 }
 
@@ -84,7 +78,7 @@ function database(): mongoose.mongo.Db {
 }
 
 /** Each statement's outcome from a write command's answer: its write error, if it has one. */
-function outcomesOf(res: WriteResponse, count: number): Outcome[] {
+function outcomesOf(res: WriteCommandReply, count: number): Outcome[] {
   if (res.writeConcernError) throw new mongoose.mongo.MongoServerError({ message: res.writeConcernError.errmsg ?? 'write concern error', ...res.writeConcernError });
   const outcomes: Outcome[] = Array<Outcome>(count).fill(null);
   for (const e of res.writeErrors ?? []) {
@@ -105,7 +99,7 @@ const deleters = new Map<string, CommandBatcher<Record<string, unknown>>>();
 export function insertGrouped(collection: string, doc: Record<string, unknown>): Promise<void> {
   let batcher = inserters.get(collection);
   if (!batcher) {
-    batcher = new CommandBatcher(async (documents) => outcomesOf((await database().command({ insert: collection, documents, ordered: false })) as WriteResponse, documents.length), MAX_STATEMENTS);
+    batcher = new CommandBatcher(async (documents) => outcomesOf((await database().command({ insert: collection, documents, ordered: false })) as WriteCommandReply, documents.length), MAX_STATEMENTS);
     inserters.set(collection, batcher);
   }
   return batcher.submit(doc);
@@ -120,7 +114,7 @@ export function deleteOneGrouped(collection: string, filter: Record<string, unkn
   let batcher = deleters.get(collection);
   if (!batcher) {
     batcher = new CommandBatcher(
-      async (filters) => outcomesOf((await database().command({ delete: collection, deletes: filters.map((q) => ({ q, limit: 1 })), ordered: false })) as WriteResponse, filters.length),
+      async (filters) => outcomesOf((await database().command({ delete: collection, deletes: filters.map((q) => ({ q, limit: 1 })), ordered: false })) as WriteCommandReply, filters.length),
       MAX_STATEMENTS,
     );
     deleters.set(collection, batcher);

@@ -1,4 +1,5 @@
 import mongoose, { Schema, type InferSchemaType } from 'mongoose';
+import type { WriteCommandReply } from '../db/groupCommit';
 
 export const ROLLUP_SCOPES = ['shop', 'product', 'reseller', 'link', 'segment', 'channel'] as const;
 export type RollupScope = (typeof ROLLUP_SCOPES)[number];
@@ -75,13 +76,6 @@ export interface RollupUpdate {
   upsert: true;
 }
 
-export interface UpdateCommandReply {
-  n?: number;
-  nModified?: number;
-  writeErrors?: Array<{ index: number; code?: number; errmsg?: string }>;
-  writeConcernError?: { errmsg?: string };
-}
-
 /**
  * The counter writes, as the `update` command itself: the driver's bulkWrite builds an operation
  * object, a size estimate and a result object per statement — in-process against FerretDB, 80–100 µs
@@ -90,8 +84,8 @@ export interface UpdateCommandReply {
  * fail these writes.
  */
 export const rollupWrites = {
-  update(updates: RollupUpdate[], ordered: boolean): Promise<UpdateCommandReply> {
-    return RollupModel.db.db!.command({ update: RollupModel.collection.collectionName, updates, ordered }) as Promise<UpdateCommandReply>;
+  update(updates: RollupUpdate[], ordered: boolean): Promise<WriteCommandReply> {
+    return RollupModel.db.db!.command({ update: RollupModel.collection.collectionName, updates, ordered }) as Promise<WriteCommandReply>;
   },
 };
 

@@ -4,6 +4,7 @@ import type { RollupFact } from '../rollups/rollupWriter';
 import { clickFact, type ClickFactInput } from '../rollups/rollupFacts';
 import { ClickEventModel, type ClickEventRecord } from '../models/ClickEvent';
 import type { ResolvedLink } from './linkCache';
+import type { WriteCommandReply } from '../db/groupCommit';
 
 /** What the buffer needs from the rollup writer (deps.rollups). */
 export interface RollupSink {
@@ -242,8 +243,8 @@ export class ClickBuffer {
    * the batch, which is then retried.
    */
   private async insert(records: ClickEventRecord[]): Promise<void> {
-    const res = await ClickEventModel.db.db!.command({ insert: ClickEventModel.collection.collectionName, documents: records, ordered: false });
-    const refused = ((res.writeErrors ?? []) as Array<{ code?: number; errmsg?: string }>).filter((e) => e.code !== 11000);
+    const res = (await ClickEventModel.db.db!.command({ insert: ClickEventModel.collection.collectionName, documents: records, ordered: false })) as WriteCommandReply;
+    const refused = (res.writeErrors ?? []).filter((e) => e.code !== 11000);
     if (refused.length > 0 || res.writeConcernError) {
       throw new Error(`click batch refused: ${refused[0]?.errmsg ?? JSON.stringify(res.writeConcernError)} (${refused.length} of ${records.length})`);
     }

@@ -3,7 +3,8 @@ import mongoose from 'mongoose';
 import type { Channel, Segment } from '@tular/shared';
 import { writesAreSerialized } from '../db/writeLock';
 import type { Logger } from '../lib/logger';
-import { emptyCounts, ROLLUP_COUNTERS, rollupWrites, type RollupCounter, type RollupCounts, type RollupGranularity, type RollupScope, type RollupUpdate, type UpdateCommandReply } from '../models/Rollup';
+import { emptyCounts, ROLLUP_COUNTERS, rollupWrites, type RollupCounter, type RollupCounts, type RollupGranularity, type RollupScope, type RollupUpdate } from '../models/Rollup';
+import type { WriteCommandReply } from '../db/groupCommit';
 import { bucketsFor, type Bucket } from './buckets';
 import { registerWriter } from './writerRegistry';
 
@@ -503,7 +504,7 @@ export class RollupWriter {
       },
       upsert: true,
     }));
-    let reply: UpdateCommandReply;
+    let reply: WriteCommandReply;
     try {
       reply = await rollupWrites.update(updates, true);
     } catch (err) {
